@@ -1,0 +1,2 @@
+import { hello } from '@certscrape/pkcs';
+export const id = (): string => hello() + '-id';

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything `npm test`, `npm run demo` and `npm run e2e` need on a fresh
+# Debian bookworm machine, and nothing when it is all there already:
+#   - npm packages (npm ci when node_modules is missing or older than the lockfile),
+#   - Debian packages used by tests (prometheus, node-exporter, openssl, iproute2, iptables),
+#   - the local control plane binaries (built once from Debian's kubernetes source, cached).
+# Prints the kube bin dir on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[deps] %s\n' "$*" >&2; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+debs=(prometheus prometheus-node-exporter openssl iproute2 iptables nftables curl procps)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "certscrape: missing Debian packages; as root run: apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 3
+  fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian packages start system services; tests start their own instances.
+for svc in prometheus prometheus-node-exporter; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+done
+
+bash packages/local-cluster/scripts/provision.sh

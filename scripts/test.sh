@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm test`: installs what it needs, then runs every check in the workspace:
+# build, lint, typecheck, unit tests, integration tests (local control plane), e2e.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-}"
+export CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-deps.sh)}"
+
+step() { printf '\n=== %s ===\n' "$*"; }
+step "build"
+npx nx run-many -t build --output-style=stream
+step "lint, typecheck, unit tests"
+npx nx run-many -t lint typecheck test --output-style=stream
+step "integration tests (local control plane)"
+npx nx run-many -t integration --parallel=1 --output-style=stream
+step "e2e"
+npx nx run-many -t e2e --parallel=1 --output-style=stream

@@ -1,0 +1,40 @@
+// Shared vitest configuration for every project in the workspace.
+// kind: 'unit' (fast, no cluster), 'integration' (needs the local control plane),
+// 'e2e' (the whole system). Workspace packages resolve to their TypeScript sources
+// through the "development" export condition, so tests never need a prior build.
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+const include = {
+  unit: ['src/**/*.test.ts'],
+  integration: ['src/**/*.int.test.ts'],
+  e2e: ['src/**/*.e2e.test.ts'],
+};
+
+/**
+ * @param {string} dir the project root (import.meta.dirname of the config)
+ * @param {'unit' | 'integration' | 'e2e'} kind
+ * @param {{ globalSetup?: string[], testTimeout?: number }} [options]
+ */
+export function projectConfig(dir, kind, options = {}) {
+  const conditions = ['development', 'node', 'import', 'module', 'default'];
+  return defineConfig({
+    root: dir,
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['development'] } },
+    test: {
+      include: include[kind],
+      exclude: kind === 'unit' ? ['**/node_modules/**', '**/dist/**', 'src/**/*.int.test.ts', 'src/**/*.e2e.test.ts'] : ['**/node_modules/**', '**/dist/**'],
+      environment: 'node',
+      pool: 'forks',
+      passWithNoTests: false,
+      testTimeout: options.testTimeout ?? (kind === 'unit' ? 20_000 : kind === 'integration' ? 120_000 : 900_000),
+      hookTimeout: kind === 'unit' ? 30_000 : 900_000,
+      globalSetup: options.globalSetup ?? (kind === 'integration' ? [`${root}packages/local-cluster/src/testing/global-setup.ts`] : []),
+      fileParallelism: kind === 'unit',
+      reporters: ['default'],
+    },
+  });
+}
