@@ -1,0 +1,26 @@
+/** Stable error codes of the monitoring operator; tests assert these, never messages. */
+export type OperatorErrorCode =
+  | 'OPERATOR_ERR_CONFIG'          // a flag or environment value is invalid
+  | 'OPERATOR_ERR_PENDING_STATE'   // the pending-state Secret is unreadable or inconsistent
+  | 'OPERATOR_ERR_CSR_CREATE'      // the CSR could not be created
+  | 'OPERATOR_ERR_SECRET_TYPE'     // the target Secret exists with a type other than kubernetes.io/tls
+  | 'OPERATOR_ERR_CA_BUNDLE'       // the cluster client CA bundle is missing or unparsable
+  | 'OPERATOR_ERR_CONFLICT';       // an optimistic-concurrency update lost the race (retried)
+
+/**
+ * The operator's one error class. Messages never contain key material: callers pass
+ * names, codes and public facts only.
+ */
+export class OperatorError extends Error {
+  readonly code: OperatorErrorCode;
+  constructor(code: OperatorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OperatorError';
+    this.code = code;
+  }
+}
+
+/** True when `e` is an {@link OperatorError}, optionally with the given code. */
+export function isOperatorError(e: unknown, code?: OperatorErrorCode): e is OperatorError {
+  return e instanceof OperatorError && (code === undefined || e.code === code);
+}

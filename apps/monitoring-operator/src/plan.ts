@@ -1,0 +1,119 @@
+/**
+ * The pure core: from what the operator observed (the installed pair, the pending
+ * state, the pending CSR, the retry schedule and `now`) decide the one next step.
+ * No I/O, no clock, no crypto: every observation arrives already assessed.
+ */
+
+/** Why the installed pair cannot be used as is (from issued-check). */
+export type PairProblem =
+  | 'missing-cert' | 'missing-key' | 'malformed-cert' | 'malformed-key' | 'key-mismatch'
+  | 'subject' | 'eku' | 'untrusted' | 'expired' | 'not-yet-valid' | 'lifetime';
+
+/** The pair in the target Secret, assessed. */
+export type InstalledPair =
+  | { readonly state: 'missing' }
+  | { readonly state: 'unusable'; readonly problems: readonly PairProblem[] }
+  | {
+      readonly state: 'valid';
+      readonly notBefore: Date;
+      readonly notAfter: Date;
+      /** Jittered rotation deadline of this issued certificate. */
+      readonly rotateAt: Date;
+      /** Hex SPKI of the installed key (compared with the pending key). */
+      readonly spki: string;
+    };
+
+/** The pending issuance persisted before the CSR is created. */
+export interface PendingView {
+  readonly csrName: string;
+  /** Hex SPKI of the pending key. */
+  readonly spki: string;
+  /** `requesting`: saved, CSR creation not confirmed; `requested`: the CSR was created. */
+  readonly phase: 'requesting' | 'requested';
+}
+
+/** The pending CSR as read from the API. */
+export type CsrObservation =
+  | { readonly state: 'absent' }
+  /** A CSR with this name exists but requests another key or signer: not ours. */
+  | { readonly state: 'incompatible'; readonly message: string }
+  /** Waiting for approval, or approved and waiting for the signer. */
+  | { readonly state: 'waiting'; readonly approved: boolean }
+  | { readonly state: 'denied'; readonly message: string }
+  | { readonly state: 'failed'; readonly message: string }
+  | { readonly state: 'issued'; readonly problems: readonly PairProblem[] };
+
+/** Everything plan() looks at. */
+export interface Observed {
+  readonly installed: InstalledPair;
+  readonly pending: PendingView | undefined;
+  /** Required when `pending` is set; ignored otherwise. */
+  readonly csr: CsrObservation | undefined;
+  /** Not before this instant may a new issuance start (set after a failure). */
+  readonly retryAt: Date | undefined;
+  readonly now: Date;
+}
+
+/** Why a new issuance starts. */
+export type IssueReason = 'missing' | 'unusable' | 'rotation-due';
+
+/** How a pending issuance ended without a usable certificate. */
+export type AbandonOutcome = 'denied' | 'failed' | 'rejected' | 'vanished' | 'incompatible';
+
+/** The next step. Exactly one per reconcile; the shell applies it and reconciles again. */
+export type Action =
+  /** The installed pair is good; nothing to do until `until` (its rotation deadline). */
+  | { readonly type: 'idle'; readonly until: Date }
+  /** Something needs doing but the last attempt failed; wait until `until`. */
+  | { readonly type: 'backoff'; readonly until: Date; readonly reason: IssueReason }
+  /** Generate a key, persist it with a fresh CSR name, then create the CSR. */
+  | { readonly type: 'begin'; readonly reason: IssueReason }
+  /** The pending state is saved but the CSR is not known to exist: create it (idempotent). */
+  | { readonly type: 'create-csr'; readonly csrName: string }
+  /** The CSR exists and is not final: wait for its watch event. */
+  | { readonly type: 'await'; readonly csrName: string; readonly approved: boolean }
+  /** The CSR is issued and the certificate passed every check: write the pair, then clean up. */
+  | { readonly type: 'install'; readonly csrName: string }
+  /** The pending pair is already installed (a restart after the write): clean up only. */
+  | { readonly type: 'finish'; readonly csrName: string }
+  /** Give up on this CSR: surface it, forget the pending state, retry after backoff. */
+  | { readonly type: 'abandon'; readonly csrName: string; readonly outcome: AbandonOutcome; readonly message: string };
+
+function needFor(installed: InstalledPair, now: Date): IssueReason | undefined {
+  if (installed.state === 'missing') return 'missing';
+  if (installed.state === 'unusable') return 'unusable';
+  return now.getTime() >= installed.rotateAt.getTime() ? 'rotation-due' : undefined;
+}
+
+/** Decides the next step. Total and deterministic: the same observation gives the same action. */
+export function plan(o: Observed): Action {
+  const { installed, pending, now } = o;
+  if (pending) {
+    const name = pending.csrName;
+    // A restart after the Secret write but before the cleanup: the pending key is already live.
+    if (installed.state === 'valid' && installed.spki === pending.spki) return { type: 'finish', csrName: name };
+    const csr = o.csr ?? { state: 'absent' };
+    switch (csr.state) {
+      case 'absent':
+        return pending.phase === 'requesting'
+          ? { type: 'create-csr', csrName: name }
+          : { type: 'abandon', csrName: name, outcome: 'vanished', message: `CertificateSigningRequest ${name} disappeared before it was used` };
+      case 'incompatible':
+        return { type: 'abandon', csrName: name, outcome: 'incompatible', message: csr.message };
+      case 'waiting':
+        return { type: 'await', csrName: name, approved: csr.approved };
+      case 'denied':
+        return { type: 'abandon', csrName: name, outcome: 'denied', message: csr.message };
+      case 'failed':
+        return { type: 'abandon', csrName: name, outcome: 'failed', message: csr.message };
+      case 'issued':
+        return csr.problems.length === 0
+          ? { type: 'install', csrName: name }
+          : { type: 'abandon', csrName: name, outcome: 'rejected', message: `issued certificate rejected: ${csr.problems.join(', ')}` };
+    }
+  }
+  const need = needFor(installed, now);
+  if (need === undefined) return { type: 'idle', until: (installed as Extract<InstalledPair, { state: 'valid' }>).rotateAt };
+  if (o.retryAt && now.getTime() < o.retryAt.getTime()) return { type: 'backoff', until: o.retryAt, reason: need };
+  return { type: 'begin', reason: need };
+}
