@@ -4,6 +4,7 @@
 // through the "development" export condition, so tests never need a prior build.
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -34,7 +35,9 @@ export function projectConfig(dir, kind, options = {}) {
       hookTimeout: kind === 'unit' ? 30_000 : 900_000,
       globalSetup: options.globalSetup ?? (kind === 'integration' ? [`${root}packages/local-cluster/src/testing/global-setup.ts`] : []),
       fileParallelism: kind === 'unit',
-      reporters: ['default'],
+      // The JSON report lets `npm test` print one closing "N passed, N failed" line for the whole run.
+      reporters: ['default', 'json'],
+      outputFile: { json: path.join(root, '.test-results', `${path.basename(path.dirname(dir))}-${path.basename(dir)}-${kind}.json`) },
     },
   });
 }
