@@ -1,2 +1,24 @@
+// @certscrape/pkcs — pure X.509 / PKCS#10 / PKCS#8 toolkit (no I/O, no clock).
 import 'reflect-metadata';
+
+export { PkcsError, isPkcsError } from './errors.js';
+export type { PkcsErrorCode } from './errors.js';
+export { decodePem, decodePemBlocks, encodePem } from './pem.js';
+export type { PemBlock, PemDecodeOptions } from './pem.js';
+export { DEFAULT_KEY_SPEC, describeSpki, exportPrivateKeyPem, exportSpki, generateKeyPair, importPrivateKeyPem } from './keys.js';
+export type { KeyPair, KeySpec, PublicKeyInfo } from './keys.js';
+export { commonNameInput, formatName } from './names.js';
+export type { DistinguishedName, NameAttribute, NameInput, RelativeDistinguishedName } from './names.js';
+export {
+  basicConstraintsExtension, EKU, extendedKeyUsageExtension, keyUsageExtension, OID, subjectAltNameExtension,
+} from './extensions.js';
+export type { DecodedExtension, ExtensionInput, GeneralName, KeyUsageName, RawExtension } from './extensions.js';
+export { createCsr, parseCsr, verifyCsrSignature } from './csr.js';
+export type { CsrAttribute, ParsedCsr } from './csr.js';
+export { certificateMatchesKey, checkValidity, createCertificate, parseCertificate, parseCertificateBundle } from './certificate.js';
+export type { ParsedCertificate } from './certificate.js';
+export { verifyChain } from './chain.js';
+export type { ChainFailure, ChainResult, VerifyChainOptions } from './chain.js';
+
+/** @deprecated placeholder from the workspace scaffold; kept until dependants stop importing it. */
 export const hello = (): string => 'pkcs';

@@ -1,0 +1,192 @@
+import { bytesEqual, toHex } from './der.js';
+import { certificateInternals, checkValidity } from './certificate.js';
+import type { ParsedCertificate } from './certificate.js';
+import { OID } from './extensions.js';
+import { importVerifyKey, verifyWithKey } from './signature.js';
+
+/** Why a chain was refused. */
+export type ChainFailure = 'untrusted' | 'expired' | 'not-yet-valid' | 'issuer-not-ca' | 'bad-signature' | 'key-usage' | 'eku' | 'path-length' | 'malformed';
+
+/** The outcome of {@link verifyChain}: the verified chain (leaf..root), or the reason and a human detail. */
+export type ChainResult =
+  | { readonly ok: true; readonly chain: readonly ParsedCertificate[] }
+  | { readonly ok: false; readonly reason: ChainFailure; readonly detail: string };
+
+/** Options of {@link verifyChain}. */
+export interface VerifyChainOptions {
+  /** Trust anchors; a root is trusted as-is (self-signed or not) but must still be a valid CA issuer. */
+  readonly roots: readonly ParsedCertificate[];
+  /** Untrusted intermediates presented by the peer, in any order. Default none. */
+  readonly intermediates?: readonly ParsedCertificate[];
+  readonly now: Date;
+  /** Clock skew allowed on every validity check. Default 0. */
+  readonly skewSeconds?: number;
+  /** When the leaf HAS an EKU extension it must contain exactly this OID (anyExtendedKeyUsage does not count). */
+  readonly requiredEku?: string;
+  /** Maximum number of issuers (intermediates + root) above the leaf. Default 5. */
+  readonly maxDepth?: number;
+}
+
+/** Extensions whose criticality we honour; any other critical extension makes a certificate unusable. */
+const UNDERSTOOD = new Set<string>([
+  OID.basicConstraints, OID.keyUsage, OID.extKeyUsage, OID.subjectAltName, OID.subjectKeyIdentifier, OID.authorityKeyIdentifier,
+]);
+
+/**
+ * Verifies that `leaf` chains to one of `roots`, possibly through `intermediates`. Issuer candidates are
+ * found by exact issuer/subject name bytes and proven by signature (a different CA with the same name does
+ * not count; a certificate never issues itself). Every issuer must be CA:TRUE, carry keyCertSign when it has
+ * keyUsage, be within validity, and honour its pathLength (intermediates below it). Every certificate must be
+ * within validity (± skew), use matching inner/outer signature algorithms, carry no undecodable
+ * basicConstraints/keyUsage/extKeyUsage and no critical extension we do not understand.
+ * Reasons: no name-matching issuer -> 'untrusted'; name matches but no signature verifies -> 'bad-signature'.
+ * When several paths fail, the most specific failure (one past a verified signature) is reported.
+ * Never throws for certificate content. Imported issuer keys are cached per certificate object, so keep
+ * parsed roots and reuse them across calls.
+ */
+export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainOptions, crypto: Crypto = globalThis.crypto): Promise<ChainResult> {
+  const maxDepth = options.maxDepth ?? 5;
+  const skew = options.skewSeconds ?? 0;
+  const leafProblem = usabilityProblem(leaf, 'leaf', options.now, skew);
+  if (leafProblem) return leafProblem;
+  if (options.requiredEku !== undefined) {
+    if (leaf.extensions.some((e) => e.oid === OID.extKeyUsage) && !(leaf.extendedKeyUsage ?? []).includes(options.requiredEku)) {
+      return fail('eku', `leaf extended key usage does not include ${options.requiredEku}`);
+    }
+  }
+  const rootIndex = indexBySubject(options.roots);
+  const intermediates = options.intermediates ?? [];
+
+  let best: ChainResult | undefined;
+  const consider = (r: ChainResult): void => {
+    if (r.ok) return;
+    if (!best || best.ok) best = r;
+    else if (rank(r.reason) > rank(best.reason)) best = r;
+  };
+
+  const search = async (path: ParsedCertificate[]): Promise<ChainResult | undefined> => {
+    const cert = path[path.length - 1]!;
+    const below = path.length - 1; // intermediates between a candidate issuer of `cert` and the leaf
+    const key = toHex(cert.issuerDer);
+    const candidates: Array<{ c: ParsedCertificate; root: boolean }> = [
+      ...(rootIndex.get(key) ?? []).map((c) => ({ c, root: true })),
+      ...intermediates.filter((c) => bytesEqual(c.subjectDer, cert.issuerDer)).map((c) => ({ c, root: false })),
+    ];
+    let nameMatched = false;
+    for (const { c, root } of candidates) {
+      if (bytesEqual(c.der, cert.der) || path.some((p) => bytesEqual(p.der, c.der) && p !== cert)) continue;
+      nameMatched = true;
+      if (!(await signedBy(cert, c, crypto))) {
+        consider(fail('bad-signature', `${describe(cert)} is not signed by ${describe(c)}`));
+        continue;
+      }
+      const problem = issuerProblem(c, below, options.now, skew);
+      if (problem) {
+        consider(problem);
+        continue;
+      }
+      if (root) return { ok: true, chain: Object.freeze([...path, c]) };
+      if (path.length >= maxDepth) {
+        consider(fail('path-length', `chain longer than maxDepth ${maxDepth}`));
+        continue;
+      }
+      const r = await search([...path, c]);
+      if (r?.ok) return r;
+    }
+    if (!nameMatched) consider(fail('untrusted', `no trusted or presented issuer for ${describe(cert)}`));
+    return undefined;
+  };
+
+  const result = await search([leaf]);
+  return result ?? best ?? fail('untrusted', 'no path to a trusted root');
+}
+
+function rank(reason: ChainFailure): number {
+  return reason === 'untrusted' ? 0 : reason === 'bad-signature' ? 1 : 2;
+}
+
+function fail(reason: ChainFailure, detail: string): ChainResult {
+  return { ok: false, reason, detail };
+}
+
+function describe(cert: ParsedCertificate): string {
+  const cn = cert.subject.flat().find((a) => a.oid === OID.commonName)?.value;
+  return `certificate ${cn !== undefined ? `CN=${JSON.stringify(cn)} ` : ''}serial ${cert.serialNumber}`;
+}
+
+function usabilityProblem(cert: ParsedCertificate, role: string, now: Date, skew: number): ChainResult | undefined {
+  let internals;
+  try {
+    internals = certificateInternals(cert);
+  } catch {
+    return fail('malformed', `${role} ${describe(cert)} cannot be parsed`);
+  }
+  if (!internals.algorithmsAgree) return fail('malformed', `${role} ${describe(cert)} has mismatched signature algorithms`);
+  for (const e of cert.extensions) {
+    if ((e.oid === OID.basicConstraints || e.oid === OID.keyUsage || e.oid === OID.extKeyUsage) && e.decodeError !== undefined) {
+      return fail('malformed', `${role} ${describe(cert)} has an undecodable ${e.oid} extension`);
+    }
+    if (e.critical && !UNDERSTOOD.has(e.oid)) return fail('malformed', `${role} ${describe(cert)} has an unhandled critical extension ${e.oid}`);
+  }
+  const v = checkValidity(cert, now, skew);
+  if (!v.ok) return fail(v.reason, `${role} ${describe(cert)} is ${v.reason === 'expired' ? `expired (notAfter ${cert.notAfter.toISOString()})` : `not yet valid (notBefore ${cert.notBefore.toISOString()})`}`);
+  return undefined;
+}
+
+function issuerProblem(c: ParsedCertificate, below: number, now: Date, skew: number): ChainResult | undefined {
+  const u = usabilityProblem(c, 'issuer', now, skew);
+  if (u) return u;
+  if (c.basicConstraints?.ca !== true) return fail('issuer-not-ca', `issuer ${describe(c)} is not a CA (basicConstraints CA:TRUE missing)`);
+  if (c.keyUsage !== undefined && !c.keyUsage.includes('keyCertSign')) return fail('key-usage', `issuer ${describe(c)} lacks keyCertSign`);
+  const pl = c.basicConstraints.pathLength;
+  if (pl !== undefined && below > pl) return fail('path-length', `issuer ${describe(c)} allows ${pl} intermediate(s) below it, found ${below}`);
+  return undefined;
+}
+
+// ---- caches: imported issuer keys and verified (child, issuer) pairs, keyed by object identity ----
+
+const keyCache = new WeakMap<Crypto, WeakMap<ParsedCertificate, Map<string, Promise<CryptoKey | undefined>>>>();
+const verifiedCache = new WeakMap<Crypto, WeakMap<ParsedCertificate, WeakMap<ParsedCertificate, boolean>>>();
+const rootIndexCache = new WeakMap<readonly ParsedCertificate[], Map<string, ParsedCertificate[]>>();
+
+function indexBySubject(roots: readonly ParsedCertificate[]): Map<string, ParsedCertificate[]> {
+  const cached = rootIndexCache.get(roots);
+  if (cached && cached.size <= roots.length && [...cached.values()].flat().length === roots.length) return cached;
+  const m = new Map<string, ParsedCertificate[]>();
+  for (const r of roots) {
+    const k = toHex(r.subjectDer);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  rootIndexCache.set(roots, m);
+  return m;
+}
+
+async function signedBy(child: ParsedCertificate, issuer: ParsedCertificate, crypto: Crypto): Promise<boolean> {
+  let perCrypto = verifiedCache.get(crypto);
+  if (!perCrypto) verifiedCache.set(crypto, (perCrypto = new WeakMap()));
+  let perChild = perCrypto.get(child);
+  const hit = perChild?.get(issuer);
+  if (hit !== undefined) return hit;
+  let parts;
+  try {
+    parts = certificateInternals(child).signed;
+  } catch {
+    return false;
+  }
+  let keys = keyCache.get(crypto);
+  if (!keys) keyCache.set(crypto, (keys = new WeakMap()));
+  let perIssuer = keys.get(issuer);
+  if (!perIssuer) keys.set(issuer, (perIssuer = new Map()));
+  let keyPromise = perIssuer.get(parts.algorithm);
+  if (!keyPromise) {
+    keyPromise = importVerifyKey(issuer.spki, parts.algorithm, crypto);
+    perIssuer.set(parts.algorithm, keyPromise);
+  }
+  const key = await keyPromise;
+  const ok = key ? await verifyWithKey(key, parts, crypto) : false;
+  if (!perChild) perCrypto.set(child, (perChild = new WeakMap()));
+  perChild.set(issuer, ok);
+  return ok;
+}
