@@ -1,0 +1,76 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { AuthenticationMethod } from './authn/user-info.js';
+
+/** Outcome label of a request decision. */
+export type DecisionResult = 'allowed' | 'unauthenticated' | 'forbidden' | 'not-found' | 'error';
+/** How the request was (or was not) authenticated: `none` when no credentials were usable. */
+export type DecisionMethod = AuthenticationMethod | 'none';
+
+/** The metrics target-auth records. All methods are cheap (pre-bound label children). */
+export interface TargetAuthMetrics {
+  decision(method: DecisionMethod, result: DecisionResult): void;
+  caBundleReload(result: 'success' | 'error', certificates?: number, at?: Date): void;
+  servingCertReload(result: 'success' | 'error'): void;
+  delegatedCall(api: 'tokenreview' | 'subjectaccessreview', result: 'ok' | 'error'): void;
+  delegatedCache(api: 'tokenreview' | 'subjectaccessreview', result: 'hit' | 'miss'): void;
+}
+
+/** Records nothing (the default when no metrics are configured). */
+export const noopMetrics: TargetAuthMetrics = Object.freeze({
+  decision: () => undefined,
+  caBundleReload: () => undefined,
+  servingCertReload: () => undefined,
+  delegatedCall: () => undefined,
+  delegatedCache: () => undefined,
+});
+
+/**
+ * prom-client metrics, registered in `registry` (default: a new Registry, never the global one):
+ * - `certscrape_target_auth_decisions_total{method,result}`
+ * - `certscrape_target_auth_ca_bundle_reloads_total{result}`, `..._ca_bundle_certificates`,
+ *   `..._ca_bundle_last_success_timestamp_seconds`
+ * - `certscrape_target_auth_serving_cert_reloads_total{result}`
+ * - `certscrape_target_auth_delegated_requests_total{api,result}` (calls that left the process)
+ * - `certscrape_target_auth_delegated_cache_lookups_total{api,result}`
+ */
+export function createTargetAuthMetrics(options: { registry?: Registry } = {}): TargetAuthMetrics & { readonly registry: Registry } {
+  const registry = options.registry ?? new Registry();
+  const registers = [registry];
+  const decisions = new Counter({ name: 'certscrape_target_auth_decisions_total', help: 'Request decisions by authentication method and result.', labelNames: ['method', 'result'], registers });
+  const caReloads = new Counter({ name: 'certscrape_target_auth_ca_bundle_reloads_total', help: 'Client CA bundle (re)loads by result.', labelNames: ['result'], registers });
+  const caCerts = new Gauge({ name: 'certscrape_target_auth_ca_bundle_certificates', help: 'Certificates in the current client CA bundle.', registers });
+  const caLast = new Gauge({ name: 'certscrape_target_auth_ca_bundle_last_success_timestamp_seconds', help: 'When the current client CA bundle was loaded.', registers });
+  const servingReloads = new Counter({ name: 'certscrape_target_auth_serving_cert_reloads_total', help: 'Serving certificate (re)loads by result.', labelNames: ['result'], registers });
+  const delegated = new Counter({ name: 'certscrape_target_auth_delegated_requests_total', help: 'TokenReview/SubjectAccessReview requests sent to kube-apiserver.', labelNames: ['api', 'result'], registers });
+  const cache = new Counter({ name: 'certscrape_target_auth_delegated_cache_lookups_total', help: 'Delegated authn/authz cache lookups.', labelNames: ['api', 'result'], registers });
+
+  // Pre-bound children: labels() hashes label values, so do it once, not per request.
+  const decisionChildren: Record<string, Record<string, { inc(): void }>> = {};
+  for (const m of ['client-certificate', 'token', 'none'] as const) {
+    const byResult: Record<string, { inc(): void }> = {};
+    for (const r of ['allowed', 'unauthenticated', 'forbidden', 'not-found', 'error'] as const) byResult[r] = decisions.labels(m, r);
+    decisionChildren[m] = byResult;
+  }
+  return {
+    registry,
+    decision(method, result) {
+      decisionChildren[method]?.[result]?.inc();
+    },
+    caBundleReload(result, certificates, at) {
+      caReloads.labels(result).inc();
+      if (result === 'success') {
+        if (certificates !== undefined) caCerts.set(certificates);
+        if (at !== undefined) caLast.set(at.getTime() / 1000);
+      }
+    },
+    servingCertReload(result) {
+      servingReloads.labels(result).inc();
+    },
+    delegatedCall(api, result) {
+      delegated.labels(api, result).inc();
+    },
+    delegatedCache(api, result) {
+      cache.labels(api, result).inc();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+
+const EXACT = new Set(['authorization', 'proxy-authorization', 'x-forwarded-client-cert']);
+
+/** True for request headers that carry identity: X-Remote-*, Impersonate-*, Authorization, ... */
+export function isIdentityHeader(lowerCaseName: string): boolean {
+  return EXACT.has(lowerCaseName) || lowerCaseName.startsWith('x-remote-') || lowerCaseName.startsWith('impersonate-');
+}
+
+/**
+ * Removes identity-bearing headers (`X-Remote-*`, `Impersonate-*`, `Authorization`,
+ * `Proxy-Authorization`, `X-Forwarded-Client-Cert`) from `req.headers` and `req.rawHeaders`,
+ * so nothing downstream (handler, upstream) can be fooled by a client-supplied identity.
+ */
+export function stripIdentityHeaders(req: IncomingMessage): void {
+  let found = false;
+  for (const name in req.headers) {
+    if (isIdentityHeader(name)) {
+      delete req.headers[name];
+      found = true;
+    }
+  }
+  if (!found) return;
+  const raw = req.rawHeaders;
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!isIdentityHeader((raw[i] as string).toLowerCase())) kept.push(raw[i] as string, raw[i + 1] as string);
+  }
+  raw.length = 0;
+  raw.push(...kept);
+}
