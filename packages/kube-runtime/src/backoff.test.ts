@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { Backoff, backoffDelay } from './backoff.js';
+
+describe('backoffDelay', () => {
+  it('doubles from the initial delay without jitter', () => {
+    const d = (n: number) => backoffDelay(n, { initialMs: 100, maxMs: 10_000, jitter: 0 });
+    expect([1, 2, 3, 4].map(d)).toEqual([100, 200, 400, 800]);
+  });
+  it('never exceeds the cap, jitter included', () => {
+    for (let n = 1; n < 80; n++) {
+      expect(backoffDelay(n, { initialMs: 500, maxMs: 30_000, jitter: 0.5 }, () => 0.999)).toBeLessThanOrEqual(30_000);
+    }
+    expect(backoffDelay(1000, { maxMs: 30_000, jitter: 0 })).toBe(30_000);
+  });
+  it('spreads the delay by the jitter fraction', () => {
+    expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 0)).toBe(800);
+    expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 1)).toBe(1200);
+  });
+  it('Backoff counts failures and resets', () => {
+    const b = new Backoff({ initialMs: 10, jitter: 0 });
+    expect([b.next(), b.next(), b.next()]).toEqual([10, 20, 40]);
+    expect(b.failures).toBe(3);
+    b.reset();
+    expect(b.next()).toBe(10);
+  });
+});
