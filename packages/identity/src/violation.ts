@@ -1,0 +1,36 @@
+/** Stable rule codes: one per policy rule, used in messages, metrics and tests. */
+export type RuleCode =
+  | 'requester-username'
+  | 'requester-groups'
+  | 'request-unparseable'
+  | 'signature-invalid'
+  | 'subject-rdn-count'
+  | 'subject-multi-valued-rdn'
+  | 'subject-attribute'
+  | 'subject-common-name'
+  | 'subject-common-name-is-requester'
+  | 'subject-organization'
+  | 'extension-request-count'
+  | 'extension-subject-alt-name'
+  | 'extension-ca'
+  | 'extension-not-allowed'
+  | 'extension-undecodable'
+  | 'attribute-not-allowed'
+  | 'usages-missing'
+  | 'usage-not-allowed'
+  | 'usage-required'
+  | 'expiration-out-of-range'
+  | 'key-unsupported'
+  | 'key-too-weak';
+
+/** One failed rule: where (a field path of the CSR), which rule, and why in words. */
+export interface Violation {
+  readonly field: string;
+  readonly rule: RuleCode;
+  readonly message: string;
+}
+
+/** Formats violations for a Denied condition's message: `rule: message; ...` */
+export function formatViolations(violations: readonly Violation[]): string {
+  return violations.map((v) => `${v.field}: ${v.message} [${v.rule}]`).join('; ');
+}
