@@ -31,12 +31,22 @@ export function isPkcsError(e: unknown, code?: PkcsErrorCode): e is PkcsError {
   return e instanceof PkcsError && (code === undefined || e.code === code);
 }
 
-/** Runs `fn`; any non-PkcsError it throws is rethrown as a PkcsError with `code` (the original as cause). */
+/** Low-level structural codes that a parser re-labels with its own code (keeping the original as cause). */
+const RELABELLED: ReadonlySet<PkcsErrorCode> = new Set(['PKCS_ERR_DER', 'PKCS_ERR_NAME_INVALID', 'PKCS_ERR_EXTENSION_INVALID']);
+
+function passThrough(e: unknown, code: PkcsErrorCode): boolean {
+  return e instanceof PkcsError && (e.code === code || !RELABELLED.has(e.code));
+}
+
+/**
+ * Runs `fn`; foreign errors and low-level structural PkcsErrors (DER, name, extension) are rethrown as
+ * a PkcsError with `code` (the original as cause). Other PkcsErrors pass through unchanged.
+ */
 export function withCode<T>(code: PkcsErrorCode, message: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof PkcsError) throw e;
+    if (passThrough(e, code)) throw e;
     throw new PkcsError(code, `${message}: ${describeCause(e)}`, { cause: e });
   }
 }
@@ -46,7 +56,7 @@ export async function withCodeAsync<T>(code: PkcsErrorCode, message: string, fn:
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof PkcsError) throw e;
+    if (passThrough(e, code)) throw e;
     throw new PkcsError(code, `${message}: ${describeCause(e)}`, { cause: e });
   }
 }

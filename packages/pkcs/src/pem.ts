@@ -30,7 +30,7 @@ export function decodePemBlocks(text: string, options: PemDecodeOptions = {}): P
     const line = lines[i]!.trimEnd();
     const begin = BEGIN.exec(line);
     if (!begin) {
-      if (line.includes('-----BEGIN') || line.includes('-----END')) {
+      if (line.includes('-----') || /^-*(BEGIN|END) /.test(line.trim())) {
         throw new PkcsError('PKCS_ERR_PEM_MALFORMED', `line ${i + 1}: malformed PEM boundary`);
       }
       if (line.trim() !== '' && !options.allowExplanatoryText) {
