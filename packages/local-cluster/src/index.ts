@@ -1,1 +1,11 @@
-export {};
+// The embedded control plane: etcd + kube-apiserver + kube-controller-manager as local processes
+// (or a kind cluster), with PKI made by @certscrape/pkcs. See README.md.
+export type { ClusterInfo, LocalCluster, ProviderName, ServiceAccountKubeconfigOptions, UpOptions } from './types.js';
+export { upLocalCluster, attachLocalCluster, clusterStatus, type ClusterStatusReport } from './cluster.js';
+export { LocalClusterError, isLocalClusterError, type LocalClusterErrorCode } from './errors.js';
+export { parseDurationSeconds, formatGoDuration } from './duration.js';
+export { renderKubeconfig, kubeconfigCluster, type KubeconfigInput, type KubeconfigCredentials } from './kubeconfig.js';
+export { parseServiceAccountRef, serviceAccountUsername, DEFAULT_TOKEN_EXPIRATION_SECONDS } from './service-account.js';
+export { DEFAULT_SIGNING_DURATION_SECONDS, DEFAULT_BIND_ADDRESS } from './local-provider.js';
+export { CONTROLLERS, SERVICE_ACCOUNT_ISSUER } from './flags.js';
+export { PROVISION_SCRIPT } from './provision.js';
