@@ -211,17 +211,17 @@ export function userFromSubject(cert: ParsedCertificate): UserInfo | string {
 }
 
 function extract(socket: TLSSocket, maxIntermediates: number): SocketState {
-  const x509 = typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
-  if (x509 === undefined) return NO_CERT;
-  const leafDer = new Uint8Array(x509.raw);
-  const keyParts = [x509.fingerprint256];
+  // Once per socket. Use getPeerCertificate(true) only: calling getPeerX509Certificate() first
+  // makes Node drop the issuer links of the detailed chain (observed on Node 20).
+  const detailed = socket.getPeerCertificate(true) as (PeerCertificate & { issuerCertificate?: PeerCertificate }) | null;
+  if (detailed === null || detailed.raw === undefined || detailed.raw.length === 0) return NO_CERT;
+  const leafDer = new Uint8Array(detailed.raw);
+  const keyParts = [detailed.fingerprint256];
   const intermediatesDer: Uint8Array[] = [];
-  // The detailed peer chain (once per socket): Node links presented certificates by issuer.
-  const detailed = socket.getPeerCertificate(true) as PeerCertificate & { issuerCertificate?: PeerCertificate };
-  const seen = new Set<string>([x509.fingerprint256]);
-  let cur = detailed?.issuerCertificate;
+  const seen = new Set<string>([detailed.fingerprint256]);
+  let cur = detailed.issuerCertificate;
   while (cur !== undefined && cur !== null && intermediatesDer.length < maxIntermediates && cur.raw !== undefined) {
-    if (seen.has(cur.fingerprint256)) break;
+    if (seen.has(cur.fingerprint256)) break; // self-signed top links to itself
     seen.add(cur.fingerprint256);
     intermediatesDer.push(new Uint8Array(cur.raw));
     keyParts.push(cur.fingerprint256);
