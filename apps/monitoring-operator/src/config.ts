@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  DEFAULT_CLIENT_CA_CONFIGMAP,
+  DEFAULT_CLIENT_CERT_SECRET,
   DEFAULT_EXPIRATION_SECONDS,
   DEFAULT_NAMESPACE,
   DEFAULT_SCRAPER_USERNAME,
@@ -9,9 +11,9 @@ import {
 import { OperatorError } from './errors.js';
 
 /** Name of the Secret holding the scraper's client pair (design.md). */
-export const DEFAULT_SECRET_NAME = 'metrics-client-certs';
+export const DEFAULT_SECRET_NAME = DEFAULT_CLIENT_CERT_SECRET;
 /** Name of the ConfigMap the cluster client CA bundle is mirrored into (key `client-ca.crt`). */
-export const DEFAULT_CA_CONFIGMAP_NAME = 'metrics-client-ca';
+export const DEFAULT_CA_CONFIGMAP_NAME = DEFAULT_CLIENT_CA_CONFIGMAP;
 /** Name of the Secret only the operator reads, holding the pending key and CSR name. */
 export const DEFAULT_STATE_SECRET_NAME = 'metrics-client-certs-pending';
 /** Name of the coordination.k8s.io Lease used for leader election. */
@@ -87,7 +89,7 @@ export function buildProgram(): Command {
     .option('--scraper-identity <username>', 'username the certificate authenticates as', DEFAULT_SCRAPER_USERNAME)
     .option('--signer-name <name>', 'CSR signer name', KUBE_APISERVER_CLIENT_SIGNER)
     .option('--expiration-seconds <seconds>', `requested certificate lifetime (>= ${MIN_EXPIRATION_SECONDS})`, parseExpiration, DEFAULT_EXPIRATION_SECONDS)
-    .addOption(new Option('--leader-elect [bool]', 'use Lease-based leader election (--leader-elect=false to disable)').argParser(parseBoolean).default(true).preset(true))
+    .addOption(new Option('--leader-elect [bool]', 'use Lease-based leader election (--leader-elect=false to disable)').argParser(parseBoolean).default(true).preset('true'))
     .option('--metrics-bind-address <addr>', 'host:port of the metrics endpoint, 0 to disable', parseBindAddress, ':8080')
     .option('--health-probe-bind-address <addr>', 'host:port of /healthz and /readyz, 0 to disable', parseBindAddress, ':8081')
     .helpOption('-h, --help', 'show this help')
@@ -129,7 +131,7 @@ export function parseConfig(options: ParseConfigOptions): ParseConfigResult {
     throw e;
   }
   const o = program.opts<{
-    kubeconfig?: string; namespace: string; secretName: string; caConfigMapName: string; stateSecretName: string;
+    kubeconfig?: string; namespace: string; secretName: string; caConfigmapName: string; stateSecretName: string;
     scraperIdentity: string; signerName: string; expirationSeconds: number; leaderElect: boolean;
     metricsBindAddress: string; healthProbeBindAddress: string;
   }>();
@@ -144,7 +146,7 @@ export function parseConfig(options: ParseConfigOptions): ParseConfigResult {
       kubeconfig: o.kubeconfig ?? (env['KUBECONFIG'] || undefined),
       namespace: o.namespace,
       secretName: o.secretName,
-      caConfigMapName: o.caConfigMapName,
+      caConfigMapName: o.caConfigmapName,
       stateSecretName: o.stateSecretName,
       scraperIdentity: o.scraperIdentity,
       signerName: o.signerName,

@@ -1,0 +1,78 @@
+import { exportSpki, importPrivateKeyPem, type ParsedCertificate } from '@certscrape/pkcs';
+import { NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION, rotationDeadline, type ScraperIdentity } from '@certscrape/identity';
+import { checkIssuedCertificate } from './issued-check.js';
+import type { InstalledPair } from './plan.js';
+
+/** Secret annotation recording when the operator installed the pair (RFC 3339); floors the rotation deadline. */
+export const ISSUED_AT_ANNOTATION = 'certscrape.io/issued-at';
+export { NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION };
+
+/** The parts of a `kubernetes.io/tls` Secret the operator looks at (data is base64, as the API returns it). */
+export interface TlsSecretView {
+  readonly data?: Readonly<Record<string, string>> | undefined;
+  readonly annotations?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/**
+ * A stable jitter draw in [0, 1) for one certificate, from its serial number, so every
+ * reconcile (and every restart) computes the same rotation deadline for the same certificate.
+ */
+export function serialJitter(serialHex: string): number {
+  const tail = serialHex.replace(/[^0-9a-f]/gi, '').slice(-8).padStart(8, '0');
+  return parseInt(tail, 16) / 2 ** 32;
+}
+
+/** The rotation deadline of an installed certificate, floored by the time it was installed. */
+export function rotateAtFor(cert: ParsedCertificate, issuedAt: Date | undefined): Date {
+  return rotationDeadline({ notBefore: cert.notBefore, notAfter: cert.notAfter }, () => serialJitter(cert.serialNumber), issuedAt ? { issuedAt } : {});
+}
+
+function parseTime(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? new Date(t) : undefined;
+}
+
+function decodeField(data: TlsSecretView['data'], key: string): string | undefined {
+  const b64 = data?.[key];
+  if (!b64) return undefined;
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  return text.trim() === '' ? undefined : text;
+}
+
+/**
+ * Assesses the pair in the target Secret (undefined = the Secret does not exist): both
+ * halves present and parsable, cert matches key, subject exactly the identity, EKU
+ * clientAuth, chains to `roots`, inside its validity window. Valid pairs get their
+ * rotation deadline. Key material stays inside this function.
+ */
+export async function assessInstalledPair(
+  secret: TlsSecretView | undefined,
+  options: { readonly identity: ScraperIdentity; readonly roots: readonly ParsedCertificate[]; readonly now: Date },
+  crypto: Crypto = globalThis.crypto,
+): Promise<InstalledPair> {
+  if (!secret) return { state: 'missing' };
+  const certPem = decodeField(secret.data, 'tls.crt');
+  const keyPem = decodeField(secret.data, 'tls.key');
+  if (!certPem || !keyPem) {
+    return { state: 'unusable', problems: [...(certPem ? [] : (['missing-cert'] as const)), ...(keyPem ? [] : (['missing-key'] as const))] };
+  }
+  let keys;
+  try {
+    keys = await importPrivateKeyPem(keyPem, crypto);
+  } catch {
+    return { state: 'unusable', problems: ['malformed-key'] };
+  }
+  const result = await checkIssuedCertificate({ certPem, keys, identity: options.identity, roots: options.roots, now: options.now }, crypto);
+  // Remaining-lifetime shortness is a reason to rotate, not to call the pair broken.
+  const problems = result.problems.filter((p) => p !== 'lifetime');
+  if (problems.length > 0 || !result.certificate) return { state: 'unusable', problems: problems.length ? problems : ['malformed-cert'] };
+  const cert = result.certificate;
+  const rotateAt = result.problems.includes('lifetime') ? options.now : rotateAtFor(cert, parseTime(secret.annotations?.[ISSUED_AT_ANNOTATION]));
+  return { state: 'valid', notBefore: cert.notBefore, notAfter: cert.notAfter, rotateAt, spki: toHex(await exportSpki(keys, crypto)) };
+}
