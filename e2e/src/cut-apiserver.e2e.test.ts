@@ -1,0 +1,103 @@
+// Issue 9: scraping with a client certificate survives a cut kube-apiserver — proven end to end
+// with a real control plane, the real controllers, targets in a network namespace and a real
+// Prometheus. Numbers come from Prometheus's own `up` series and kube-apiserver's own counters.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterStatus } from '@certscrape/local-cluster';
+import { readE2eEnvironment } from './config.js';
+import { SCRAPER, runScenario, type ScenarioOutcome } from './scenario.js';
+import { CleanupStack } from './support/cleanup-stack.js';
+import { runCommand } from './support/run-command.js';
+import { MIN_CERT_SCRAPES_PER_PHASE } from './support/report.js';
+import { scratchDir } from './support/scratch-dir.js';
+
+const env = readE2eEnvironment();
+const cleanup = new CleanupStack();
+let outcome: ScenarioOutcome;
+let workDir: string;
+let failed = false;
+
+describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', () => {
+  beforeAll(async () => {
+    cleanup.installProcessHooks((l) => process.stderr.write(`[e2e] ${l}\n`));
+    workDir = await scratchDir(cleanup, { keep: env.keepWorkDir, failureLogsDir: join(import.meta.dirname, '..', 'results', 'failure-logs'), failed: () => failed });
+    try {
+      outcome = await runScenario(
+        {
+          workDir,
+          reportPath: env.reportPath,
+          intervalSeconds: env.intervalSeconds,
+          signingDurationSeconds: env.signingDurationSeconds,
+          ...(env.binDir ? { binDir: env.binDir } : {}),
+          events: {
+            step: (s) => process.stderr.write(`[e2e] step ${s.n}: ${s.title}\n`),
+            detail: (l) => process.stderr.write(`[e2e]   ${l}\n`),
+            progress: (l) => process.stderr.write(`[e2e]   ${l}\n`),
+          },
+        },
+        cleanup,
+      );
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  }, 8 * 60_000);
+
+  afterAll(async () => {
+    await cleanup.run();
+  }, 120_000);
+
+  it('Given the operator ran: Secret metrics-client-certs holds a certificate for the scraper identity, issued through an approved CSR', () => {
+    expect(outcome.issued.subject).toBe(`CN=${SCRAPER.identity}`);
+    expect(outcome.issued.approval).toMatch(/^Approved/);
+    expect(outcome.issued.notAfter.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('When the target namespace loses its route to kube-apiserver, then every certificate scrape succeeds', () => {
+    const { cert } = outcome.report.cut;
+    expect(cert.total).toBeGreaterThanOrEqual(MIN_CERT_SCRAPES_PER_PHASE);
+    expect(cert.ok).toBe(cert.total);
+  });
+
+  it('When the target namespace loses its route to kube-apiserver, then every token scrape fails', () => {
+    const { token } = outcome.report.cut;
+    expect(token.total).toBeGreaterThan(0);
+    expect(token.ok).toBe(0);
+  });
+
+  it('When kube-apiserver is stopped altogether, then every certificate scrape of the targets succeeds', () => {
+    const { cert } = outcome.report.apiserverDown;
+    expect(cert.total).toBeGreaterThanOrEqual(MIN_CERT_SCRAPES_PER_PHASE);
+    expect(cert.ok).toBe(cert.total);
+  });
+
+  it('When the operator rotates the pair, then it reaches the files and the proxy with no failed certificate scrape', () => {
+    expect(outcome.report.rotation.rotations).toBeGreaterThanOrEqual(1);
+    expect(outcome.report.rotation.failedScrapes).toBe(0);
+    expect(new Set(outcome.serials).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('Then a certificate scrape costs kube-apiserver no request, a token scrape at least one', () => {
+    expect(outcome.report.apiserverRequestsPerScrape.cert).toBe(0);
+    expect(outcome.report.apiserverRequestsPerScrape.token).toBeGreaterThanOrEqual(1);
+  });
+
+  it('And e2e/results/latest.json holds exactly these numbers in the issue shape', () => {
+    const onDisk = JSON.parse(readFileSync(outcome.reportPath, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(onDisk).sort()).toEqual(['apiserverDown', 'apiserverRequestsPerScrape', 'cut', 'rotation', 'targets']);
+    const { targets: _t, ...shape } = outcome.report;
+    const { targets: _d, ...diskShape } = onDisk;
+    expect(diskShape).toEqual(JSON.parse(JSON.stringify(shape)));
+    expect(outcome.verdicts.filter((v) => !v.holds)).toEqual([]);
+  });
+
+  it('And the cleanup leaves no network namespace, veth link or control-plane process behind', async () => {
+    await cleanup.run();
+    expect(await runCommand(['ip', 'netns', 'list'])).not.toContain(outcome.namespace);
+    expect(await runCommand(['ip', '-o', 'link'])).not.toContain(`cse${process.pid}h`);
+    const status = await clusterStatus(join(workDir, 'cluster'));
+    expect(status.live).toBe(false);
+    if (!env.keepWorkDir) expect(existsSync(workDir)).toBe(false);
+  }, 120_000);
+});

@@ -1,0 +1,428 @@
+// The scenario of issue 9 as a library: the vitest e2e test and the `npm run demo` narrator both
+// run exactly this. Every part is real and driven as a black box: the local control plane, the
+// csr-approver and monitoring-operator processes, the targets in a network namespace, the
+// scraper-proxy, and Debian's Prometheus.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CertificatesV1Api, KubeConfig } from '@kubernetes/client-node';
+import { formatName, parseCertificate } from '@certscrape/pkcs';
+import { readDelegationRequestCounts, type DelegationRequestCounts } from './support/apiserver-requests.js';
+import type { CleanupStack } from './support/cleanup-stack.js';
+import { startControlPlane } from './support/control-plane.js';
+import { startController } from './support/controller-processes.js';
+import { applyDeployIdentities, grantAuthDelegator } from './support/deploy-identities.js';
+import { E2eError } from './support/errors.js';
+import { freePort } from './support/free-port.js';
+import { readKubeconfigCredentials } from './support/kubeconfig-credentials.js';
+import { startNamespaceTargets } from './support/namespace-targets.js';
+import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
+import { ObjectMirror } from './support/object-mirror.js';
+import { countScrapes, countScrapesByJob, windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
+import { prometheusConfig, type ScraperCredentials } from './support/prometheus-config.js';
+import { PrometheusServer } from './support/prometheus-server.js';
+import { verdicts, writeReport, type E2eReport, type Verdict } from './support/report.js';
+import { scrapeDirect, scrapeViaProxy, type ScrapeResult } from './support/scrape-client.js';
+import { CERT_PATHS, SCRAPE_PATHS, scrapeJobs, selector, type ScrapePath, type ScrapeTarget, type TargetName } from './support/scrape-matrix.js';
+import { startScraperProxy } from './support/scraper-proxy-process.js';
+import { createServingPki } from './support/serving-pki.js';
+import { waitFor } from './support/wait-for.js';
+
+/** The scraper identity (design.md) and where its credentials live. */
+export const SCRAPER = Object.freeze({ namespace: 'monitoring', serviceAccount: 'prometheus-k8s', identity: 'system:serviceaccount:monitoring:prometheus-k8s' });
+/** The targets' own service account (token fallback: TokenReview/SubjectAccessReview). E2e-only. */
+export const TARGET_SERVICE_ACCOUNT = Object.freeze({ namespace: 'certscrape-e2e', name: 'metrics-target' });
+
+/** One of the nine steps of issue 9. */
+export interface ScenarioStep {
+  readonly n: number;
+  readonly title: string;
+  /** What the step proves, in one sentence for a newcomer. */
+  readonly proves: string;
+}
+
+/** `up` of every job at one instant: key `<target>/<path>`. */
+export type UpSnapshot = Readonly<Record<string, number>>;
+
+/** What the scenario tells its narrator. All optional. */
+export interface ScenarioEvents {
+  step?(step: ScenarioStep): void;
+  /** A fact established within the current step. */
+  detail?(line: string): void;
+  /** Prometheus's `up` per job, sampled during a phase. */
+  up?(phase: 'cut' | 'apiserver down' | 'rotation', snapshot: UpSnapshot): void;
+  /** Control-plane provisioning progress (first run builds kube binaries). */
+  progress?(line: string): void;
+}
+
+/** Options of {@link runScenario}. */
+export interface ScenarioOptions {
+  /** Scratch directory (created if missing); everything the scenario writes goes here. */
+  readonly workDir: string;
+  /** Where latest.json is written. */
+  readonly reportPath: string;
+  /** Prometheus scrape interval (= timeout) in seconds. Default 1. */
+  readonly intervalSeconds?: number;
+  /**
+   * kube-controller-manager --cluster-signing-duration. Default 480 s: the 1.20 signer backdates
+   * NotBefore by 5 minutes, so a certificate arrives with ~3 minutes left and the operator
+   * rotates it about 2–2.5 minutes after issuance — inside the run, after the outage phases.
+   */
+  readonly signingDurationSeconds?: number;
+  /** Minimum scrapes per certificate job in each phase. Default 10. */
+  readonly minScrapesPerJob?: number;
+  /** Fixed number of scrapes per target and path in the load step. Default 10. */
+  readonly loadScrapesPerTarget?: number;
+  /** Prebuilt kube binaries (CERTSCRAPE_K8S_BIN_DIR). */
+  readonly binDir?: string;
+  readonly events?: ScenarioEvents;
+}
+
+/** What a user would check afterwards, besides the report. */
+export interface ScenarioOutcome {
+  readonly report: E2eReport;
+  readonly verdicts: readonly Verdict[];
+  readonly reportPath: string;
+  /** Prometheus UI, still running until the cleanup stack runs. */
+  readonly prometheusUrl: string;
+  /** The first issued certificate, as read from Secret metrics-client-certs. */
+  readonly issued: { readonly subject: string; readonly issuer: string; readonly serial: string; readonly notAfter: Date; readonly csr: string; readonly approval: string };
+  /** Serials of every pair the Secret held during the run, in order. */
+  readonly serials: readonly string[];
+  readonly namespace: string;
+  readonly apiserver: string;
+}
+
+const NAMESPACE_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
+const ALL_TARGETS: readonly TargetName[] = [...NAMESPACE_TARGETS, 'kube-apiserver'];
+
+function serialOf(pem: string): string {
+  return parseCertificate(pem).serialNumber.toLowerCase().replace(/^0+/, '');
+}
+
+/**
+ * Runs steps 1–9 of issue 9 and writes the report. Everything started is registered on
+ * `cleanup` (the caller runs it in `finally`, or later for `--keep`).
+ */
+export async function runScenario(options: ScenarioOptions, cleanup: CleanupStack): Promise<ScenarioOutcome> {
+  const ev = options.events ?? {};
+  const interval = options.intervalSeconds ?? 1;
+  const minScrapes = options.minScrapesPerJob ?? 10;
+  const loadN = options.loadScrapesPerTarget ?? 10;
+  const signing = options.signingDurationSeconds ?? 480;
+  const work = options.workDir;
+  const logs = join(work, 'logs');
+  await mkdir(logs, { recursive: true });
+  const step = (n: number, title: string, proves: string): void => ev.step?.({ n, title, proves });
+  const detail = (line: string): void => ev.detail?.(line);
+
+  // ---- 1. control plane reachable from a network namespace; identities from deploy/; controllers
+  const plan = netnsPlan(process.pid);
+  step(1, 'Control plane + controllers', `real etcd/kube-apiserver/kube-controller-manager; apiserver bound to ${plan.hostAddress}, the only route from netns ${plan.name}`);
+  const ns = await NetworkNamespace.create(plan);
+  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
+  const cluster = await startControlPlane(
+    { stateDir: join(work, 'cluster'), bindAddress: plan.hostAddress, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}), ...(ev.progress ? { onProgress: ev.progress } : {}) },
+    cleanup,
+  );
+  const admin = cluster.info.kubeconfig;
+  const api = new URL(cluster.info.server);
+  const apiPort = Number(api.port);
+  detail(`kube-apiserver ${cluster.info.server} (signing duration ${signing}s)`);
+  const applied = await applyDeployIdentities(admin);
+  detail(`deploy/: applied ${applied.length} namespaces, service accounts and RBAC objects`);
+  const kcDir = join(work, 'kubeconfigs');
+  await mkdir(kcDir, { recursive: true });
+  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
+  const approverKc = await saKubeconfig('monitoring', 'csr-approver');
+  const operatorKc = await saKubeconfig('monitoring', 'monitoring-operator');
+  const scraperKc = await saKubeconfig(SCRAPER.namespace, SCRAPER.serviceAccount);
+  const targetKc = await saKubeconfig(TARGET_SERVICE_ACCOUNT.namespace, TARGET_SERVICE_ACCOUNT.name);
+  await grantAuthDelegator(admin, TARGET_SERVICE_ACCOUNT);
+  await startController('csrApprover', { kubeconfig: approverKc, logDir: logs }, cleanup);
+  await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs }, cleanup);
+  detail('csr-approver and monitoring-operator running as processes, each with its own service-account token');
+
+  // ---- 2. the Secret and the ConfigMap
+  step(2, 'Certificate issued', 'the operator got a client certificate through the real CSR API, approved by csr-approver and signed by kube-controller-manager');
+  const serials: string[] = [];
+  const certs = await ObjectMirror.start({
+    kind: 'Secret',
+    namespace: 'monitoring',
+    name: 'metrics-client-certs',
+    keys: ['tls.crt', 'tls.key'],
+    kubeconfig: admin,
+    dir: join(work, 'scraper', 'metrics-client-certs'),
+    firstTimeoutMs: 90_000,
+    onChange: (d) => serials.push(serialOf(d['tls.crt'] ?? '')),
+  });
+  cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
+  const clientCa = await ObjectMirror.start({
+    kind: 'ConfigMap',
+    namespace: 'monitoring',
+    name: 'metrics-client-ca',
+    keys: ['client-ca.crt'],
+    kubeconfig: admin,
+    dir: join(work, 'targets', 'metrics-client-ca'),
+    firstTimeoutMs: 90_000,
+  });
+  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
+  const issuedCert = parseCertificate(certs.current['tls.crt'] ?? '');
+  const csr = await approvedCsrFor(admin, SCRAPER.identity);
+  const issued = {
+    subject: formatName(issuedCert.subject),
+    issuer: formatName(issuedCert.issuer),
+    serial: serialOf(issuedCert.pem),
+    notAfter: issuedCert.notAfter,
+    csr: csr.name,
+    approval: csr.approval,
+  };
+  detail(`Secret monitoring/metrics-client-certs: ${issued.subject}, serial ${issued.serial}, notAfter ${issued.notAfter.toISOString()}`);
+  detail(`CSR ${csr.name}: ${csr.approval}`);
+
+  // ---- 3. targets inside the namespace
+  step(3, 'Targets in the network namespace', 'a Node service with @certscrape/target-auth in-process, node-exporter and etcd behind the certscrape-target-auth sidecar');
+  const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
+  const nsTargets = await startNamespaceTargets(
+    ns,
+    { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: SCRAPER.identity },
+    join(work, 'targets'),
+    cleanup,
+  );
+  const scraperToken = (await readKubeconfigCredentials(scraperKc)).token;
+  if (!scraperToken) throw new E2eError('E2E_ERR_KUBE', `no token in ${scraperKc}`);
+  const servingCaPem = await readFile(serving.caFile, 'utf8');
+  const pair = (): { certPem: string; keyPem: string } => ({ certPem: certs.current['tls.crt'] ?? '', keyPem: certs.current['tls.key'] ?? '' });
+  for (const t of nsTargets) {
+    await waitFor(async () => ((await scrapeDirect(t.address, pair(), servingCaPem, 2000)).status === 200 ? true : undefined), { what: `${t.name} answering a certificate scrape`, timeoutMs: 30_000 });
+    const withToken = await scrapeDirect(t.address, { token: scraperToken }, servingCaPem);
+    if (withToken.status !== 200) throw new E2eError('E2E_ERR_ASSERTION', `${t.name}: token scrape before the cut gave ${withToken.status} ${withToken.error ?? ''}`);
+  }
+  detail(`${nsTargets.map((t) => `${t.name} https://${t.address}`).join(', ')}; certificate and token both accepted`);
+
+  // ---- 4. Prometheus scraping every target three ways
+  step(4, 'Prometheus scrapes 3 ways', 'cert (tls_config cert_file/key_file), cert via certscrape-scraper-proxy (proxy_url), and a bearer token as the control group');
+  const scraperDir = join(work, 'scraper');
+  const tokenFile = join(scraperDir, 'token');
+  await writeFile(tokenFile, scraperToken, { mode: 0o600 });
+  const upstreamCaFile = join(scraperDir, 'upstream-ca.crt');
+  await writeFile(upstreamCaFile, `${servingCaPem.trim()}\n${(await readFile(cluster.info.caFile, 'utf8')).trim()}\n`);
+  const proxy = await startScraperProxy({ certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), upstreamCaFile, logDir: logs }, cleanup);
+  const apiserverTarget: ScrapeTarget = { name: 'kube-apiserver', address: `${plan.hostAddress}:${apiPort}`, servingCaFile: cluster.info.caFile, inNamespace: false };
+  const targets = [...nsTargets, apiserverTarget];
+  const credentials: ScraperCredentials = { certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), tokenFile, proxyUrl: proxy.proxyUrl };
+  const fullConfig = prometheusConfig({ jobs: scrapeJobs(targets), credentials, intervalSeconds: interval });
+  const prometheus = await PrometheusServer.start({ dir: join(work, 'prometheus'), port: await freePort(), configYaml: fullConfig });
+  cleanup.defer('prometheus', () => prometheus.stop(), () => prometheus.process.killSync());
+  const jobCount = targets.length * SCRAPE_PATHS.length;
+  await waitFor(
+    async () => {
+      const up = await upSnapshot(prometheus);
+      const values = Object.values(up);
+      return values.length === jobCount && values.every((v) => v === 1) ? up : undefined;
+    },
+    { what: `all ${jobCount} Prometheus jobs up`, timeoutMs: 30_000, intervalMs: 500 },
+  );
+  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${targets.length} targets x cert, proxy, token), all up`);
+
+  // A phase holds a condition while Prometheus keeps scraping; samples with timestamps inside
+  // [start, end] count. The condition stays in force a little past `end` so no scrape that
+  // started inside the window completes after the condition was lifted.
+  const settleMs = Math.ceil(interval * 1500);
+  const observe = async (phase: 'cut' | 'apiserver down' | 'rotation', jobsTargets: readonly TargetName[], extraUntil?: () => Promise<boolean>): Promise<PhaseWindow> => {
+    await sleep(settleMs);
+    const start = new Date();
+    for (;;) {
+      await sleep(Math.max(1000, interval * 2000));
+      ev.up?.(phase, await upSnapshot(prometheus));
+      const window = { start, end: new Date() };
+      const fewest = await prometheus.query(`min(count_over_time(up${selector(CERT_PATHS, jobsTargets)}[${windowRange(window)}]))`);
+      const enough = (fewest[0]?.value ?? 0) >= minScrapes;
+      if (enough && (!extraUntil || (await extraUntil()))) break;
+    }
+    const end = new Date();
+    await sleep(settleMs);
+    return { start, end };
+  };
+
+  // ---- 5. the cut
+  step(5, 'Cut: netns loses its route to kube-apiserver', `iptables DROP inside ${plan.name} for ${plan.hostAddress}:${apiPort}; cert scrapes need no apiserver, token scrapes do`);
+  await ns.cut(plan.hostAddress, apiPort);
+  detail(`rule: ${(await ns.outputRules()).split('\n').find((l) => l.includes('DROP'))?.trim()}`);
+  const cutWindow = await observe('cut', ALL_TARGETS);
+  await ns.restore();
+  detail('route restored');
+
+  // ---- 6. kube-apiserver stopped
+  step(6, 'Apiserver down', 'kube-apiserver stopped altogether: certificate scrapes of the targets keep succeeding');
+  await cluster.stopApiserver();
+  const downWindow = await observe('apiserver down', NAMESPACE_TARGETS);
+
+  // ---- 7. rotation
+  step(7, 'Rotation', `kube-apiserver back; certificates live ${signing}s minus the signer's 5 min backdate, so the operator rotates — no certificate scrape may fail`);
+  await cluster.startApiserver();
+  const before = serials.length;
+  const oldSerial = serials.at(-1) ?? issued.serial;
+  let rotatedAt: Date | undefined;
+  const reached = async (serial: string): Promise<boolean> => {
+    const q = (via: ScrapePath): string => `certscrape_e2e_client_cert_info{via="${via}",serial="${serial}"}`;
+    return (await prometheus.query(q('cert'))).length > 0 && (await prometheus.query(q('proxy'))).length > 0;
+  };
+  let afterRotationStart: Date | undefined;
+  const rotationWindow = await observe('rotation', ALL_TARGETS, async () => {
+    if (serials.length === before) return false;
+    const newest = serials.at(-1) ?? '';
+    if (!rotatedAt) {
+      rotatedAt = new Date();
+      detail(`Secret rotated: serial ${oldSerial} -> ${newest}`);
+    }
+    if (!afterRotationStart) {
+      if (!(await reached(newest))) return false;
+      afterRotationStart = new Date();
+      detail(`new serial seen by the target on the direct path and through the proxy after ${((afterRotationStart.getTime() - rotatedAt.getTime()) / 1000).toFixed(1)}s`);
+    }
+    const window = { start: afterRotationStart, end: new Date() };
+    const fewest = await prometheus.query(`min(count_over_time(up${selector(CERT_PATHS, ALL_TARGETS)}[${windowRange(window)}]))`);
+    return (fewest[0]?.value ?? 0) >= minScrapes;
+  });
+
+  // ---- 8. load on kube-apiserver per scrape
+  step(8, 'Load on kube-apiserver', `${loadN} scrapes per target and path; kube-apiserver's own apiserver_request_total for tokenreviews + subjectaccessreviews before/after`);
+  const adminCreds = await readKubeconfigCredentials(admin);
+  // Token jobs paused so only the measured scrapes can cause delegation requests.
+  await prometheus.reload(prometheusConfig({ jobs: scrapeJobs(targets, CERT_PATHS), credentials, intervalSeconds: interval }));
+  await sleep(settleMs + 3000);
+  const load = await measureLoad(nsTargets, loadN, { pair, token: scraperToken, servingCaPem, proxyUrl: proxy.proxyUrl, adminCreds });
+  await prometheus.reload(fullConfig);
+  detail(`cert: ${load.cert.delta} requests / ${load.cert.scrapes} scrapes; token: ${load.token.delta} requests / ${load.token.scrapes} scrapes`);
+
+  // ---- 9. the report, from what Prometheus recorded
+  step(9, 'Report', 'every number from Prometheus `up` series (and kube-apiserver counters for load) -> e2e/results/latest.json');
+  const cutCert = await countScrapes(prometheus, CERT_PATHS, ALL_TARGETS, cutWindow);
+  const cutToken = await countScrapes(prometheus, ['token'], NAMESPACE_TARGETS, cutWindow);
+  const downCert = await countScrapes(prometheus, CERT_PATHS, NAMESPACE_TARGETS, downWindow);
+  const rotCert = await countScrapes(prometheus, CERT_PATHS, ALL_TARGETS, rotationWindow);
+  const rotations = await rotationsSeen(prometheus, rotationWindow, oldSerial);
+  const byJob = {
+    cut: await countScrapesByJob(prometheus, SCRAPE_PATHS, ALL_TARGETS, cutWindow),
+    apiserverDown: await countScrapesByJob(prometheus, SCRAPE_PATHS, ALL_TARGETS, downWindow),
+    rotation: await countScrapesByJob(prometheus, SCRAPE_PATHS, ALL_TARGETS, rotationWindow),
+  };
+  const report: E2eReport = {
+    cut: { cert: cutCert, token: cutToken },
+    apiserverDown: { cert: downCert },
+    rotation: { rotations, failedScrapes: rotCert.total - rotCert.ok },
+    apiserverRequestsPerScrape: { cert: load.cert.perScrape, token: load.token.perScrape },
+    targets: targetDetail(byJob, load, { cut: cutWindow, apiserverDown: downWindow, rotation: rotationWindow }),
+  };
+  await writeReport(options.reportPath, report);
+  return {
+    report,
+    verdicts: verdicts(report),
+    reportPath: options.reportPath,
+    prometheusUrl: prometheus.url,
+    issued,
+    serials: [...serials],
+    namespace: plan.name,
+    apiserver: cluster.info.server,
+  };
+}
+
+/** `up` of every job now, keyed `<target>/<path>`. */
+async function upSnapshot(prometheus: PrometheusServer): Promise<UpSnapshot> {
+  const out: Record<string, number> = {};
+  for (const s of await prometheus.query('up')) out[`${s.metric.target}/${s.metric.path}`] = s.value;
+  return out;
+}
+
+/** The approved CSR that issued a certificate for `identity` (name and approval condition). */
+async function approvedCsrFor(adminKubeconfig: string, identity: string): Promise<{ name: string; approval: string }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const api = kc.makeApiClient(CertificatesV1Api);
+  const list = await api.listCertificateSigningRequest();
+  for (const item of list.items) {
+    const approved = item.status?.conditions?.find((c) => c.type === 'Approved' && c.status === 'True');
+    if (!approved || !item.status?.certificate) continue;
+    const pem = Buffer.from(item.status.certificate, 'base64').toString('utf8');
+    if (formatName(parseCertificate(pem).subject).includes(identity)) {
+      return { name: item.metadata?.name ?? '?', approval: `Approved (${approved.reason ?? 'no reason'}) for requester ${item.spec.username}` };
+    }
+  }
+  // The operator cleans up used CSRs: the Secret is the proof then.
+  return { name: '(already cleaned up by the operator)', approval: 'Approved (CSR deleted after use)' };
+}
+
+/** Number of new serials (not `oldSerial`) that the node-app target saw on BOTH certificate paths inside the window. */
+async function rotationsSeen(prometheus: PrometheusServer, window: PhaseWindow, oldSerial: string): Promise<number> {
+  const seen = async (via: ScrapePath): Promise<Set<string>> =>
+    new Set((await prometheus.query(`count by (serial) (count_over_time(certscrape_e2e_client_cert_info{via="${via}"}[${windowRange(window)}]))`, window.end)).map((s) => s.metric.serial ?? ''));
+  const direct = await seen('cert');
+  const proxied = await seen('proxy');
+  return [...direct].filter((s) => s !== oldSerial && proxied.has(s)).length;
+}
+
+interface LoadPath {
+  readonly scrapes: number;
+  readonly ok: number;
+  readonly before: DelegationRequestCounts;
+  readonly after: DelegationRequestCounts;
+  readonly delta: number;
+  readonly perScrape: number;
+}
+
+/** Fixed number of scrapes per path against the namespace targets, bracketed by kube-apiserver's own counters. */
+async function measureLoad(
+  targets: readonly ScrapeTarget[],
+  n: number,
+  ctx: { pair: () => { certPem: string; keyPem: string }; token: string; servingCaPem: string; proxyUrl: string; adminCreds: Awaited<ReturnType<typeof readKubeconfigCredentials>> },
+): Promise<{ cert: LoadPath; token: LoadPath }> {
+  const run = async (scrape: (t: ScrapeTarget) => Promise<ScrapeResult>, count: number): Promise<LoadPath> => {
+    const before = await readDelegationRequestCounts(ctx.adminCreds);
+    let ok = 0;
+    let scrapes = 0;
+    for (let i = 0; i < count; i++) {
+      for (const t of targets) {
+        scrapes += 1;
+        if ((await scrape(t)).status === 200) ok += 1;
+      }
+    }
+    const after = await readDelegationRequestCounts(ctx.adminCreds);
+    const delta = after.tokenreviews - before.tokenreviews + (after.subjectaccessreviews - before.subjectaccessreviews);
+    return { scrapes, ok, before, after, delta, perScrape: Math.round((delta / scrapes) * 1000) / 1000 };
+  };
+  let viaProxy = false;
+  const cert = await run((t) => {
+    viaProxy = !viaProxy;
+    return viaProxy ? scrapeViaProxy(ctx.proxyUrl, t.address) : scrapeDirect(t.address, ctx.pair(), ctx.servingCaPem);
+  }, 2 * n);
+  const token = await run((t) => scrapeDirect(t.address, { token: ctx.token }, ctx.servingCaPem), n);
+  if (cert.ok !== cert.scrapes || token.ok !== token.scrapes) {
+    throw new E2eError('E2E_ERR_ASSERTION', `load step: ${cert.ok}/${cert.scrapes} certificate and ${token.ok}/${token.scrapes} token scrapes succeeded (all must, for the per-scrape cost to mean anything)`);
+  }
+  return { cert, token };
+}
+
+/** Per-target detail for the report: per phase, per target, per path {ok, total}; plus the load measurement. */
+function targetDetail(
+  byJob: Record<string, Record<string, ScrapeCount>>,
+  load: { cert: LoadPath; token: LoadPath },
+  windows: Record<string, PhaseWindow>,
+): Record<string, unknown> {
+  const perTarget: Record<string, Record<string, Record<string, ScrapeCount>>> = {};
+  for (const [phase, jobs] of Object.entries(byJob)) {
+    for (const [job, count] of Object.entries(jobs)) {
+      const [target = '?', path = '?'] = job.split('/');
+      ((perTarget[target] ??= {})[phase] ??= {})[path] = count;
+    }
+  }
+  return {
+    ...perTarget,
+    _notes: {
+      cutToken: 'counts the namespace targets only: kube-apiserver is not behind the cut',
+      apiserverDownCert: 'counts the namespace targets only: kube-apiserver cannot serve its own /metrics while stopped',
+      windows: Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, { start: w.start.toISOString(), end: w.end.toISOString() }])),
+      load: { cert: load.cert, token: load.token },
+    },
+  };
+}
