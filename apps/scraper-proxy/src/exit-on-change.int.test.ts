@@ -47,7 +47,7 @@ function logLines(proc: ChildProcess) {
   });
   return {
     lines,
-    waitFor(match: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    waitFor(match: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
       const found = lines.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
@@ -96,7 +96,7 @@ describe('certscrape-scraper-proxy --exit-on-change (the built bin)', () => {
     expect(child.exitCode).toBeNull();
 
     await volume.update({ 'tls.crt': fx.clientB.certPem, 'tls.key': fx.clientB.keyPem });
-    expect(await exited(child, 10_000)).toBe(0);
+    expect(await exited(child, 30_000)).toBe(0);
     expect(logs.lines.some((l) => l['msg'] === 'client certificate changed and --exit-on-change is set')).toBe(true);
   });
 
@@ -108,7 +108,21 @@ describe('certscrape-scraper-proxy --exit-on-change (the built bin)', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const logs = logLines(proc);
-    expect(await exited(proc, 10_000)).toBe(1);
+    expect(await exited(proc, 30_000)).toBe(1);
     expect(logs.lines.find((l) => l['msg'] === 'cannot start')?.['code']).toBe('PROXY_ERR_PAIR_MISMATCH');
+  });
+
+  it('closes gracefully and exits 0 on SIGTERM', async () => {
+    const volume = await SecretVolume.create(join(root, 'sigterm-certs'), { 'tls.crt': fx.clientA.certPem, 'tls.key': fx.clientA.keyPem });
+    const proc = spawn(
+      process.execPath,
+      [bin, '--listen-address', '127.0.0.1:0', '--metrics-bind-address', '127.0.0.1:0', '--cert-file', volume.path('tls.crt'), '--key-file', volume.path('tls.key'), '--insecure-skip-upstream-verify'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const logs = logLines(proc);
+    await logs.waitFor((l) => l['msg'] === 'listening', 'listening');
+    proc.kill('SIGTERM');
+    expect(await exited(proc, 30_000)).toBe(0);
+    expect(logs.lines.some((l) => l['msg'] === 'shutting down' && l['reason'] === 'SIGTERM')).toBe(true);
   });
 });

@@ -1,5 +1,4 @@
 import { pino } from 'pino';
-import { startScraperProxy } from './app.js';
 import { loadConfig } from './config.js';
 import { isProxyError } from './errors.js';
 
@@ -15,6 +14,8 @@ const logger = pino({ level: config.logLevel, base: { app: 'certscrape-scraper-p
 
 let proxy;
 try {
+  // Loaded only now, so --help and usage errors answer without loading the crypto stack.
+  const { startScraperProxy } = await import('./app.js');
   proxy = await startScraperProxy(config, { logger });
 } catch (e) {
   logger.fatal({ code: isProxyError(e) ? e.code : (e as { code?: string }).code, reason: e instanceof Error ? e.message : String(e) }, 'cannot start');
