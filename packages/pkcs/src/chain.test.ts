@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCertificate, parseCertificate } from './certificate.js';
+import type { ParsedCertificate } from './certificate.js';
+import { verifyChain } from './chain.js';
+import type { ChainFailure, VerifyChainOptions } from './chain.js';
+import { basicConstraintsExtension, EKU, keyUsageExtension } from './extensions.js';
+import { generateKeyPair } from './keys.js';
+import { commonNameInput } from './names.js';
+import { createTestCa, issueTestLeaf } from './testing/index.js';
+import type { TestCa } from './testing/index.js';
+
+const HOUR = 3_600_000;
+const now = new Date();
+const at = (hours: number) => new Date(now.getTime() + hours * HOUR);
+
+let root: TestCa;
+let inter: TestCa;
+let otherRoot: TestCa;
+beforeAll(async () => {
+  root = await createTestCa({ commonName: 'chain root' });
+  inter = await createTestCa({ commonName: 'chain intermediate', parent: root });
+  otherRoot = await createTestCa({ commonName: 'some other root' });
+});
+
+/** One scenario: builds a leaf and the options it is verified with (defaults: trusted [root], requiredEku clientAuth). */
+type Scenario = () => Promise<{ leaf: ParsedCertificate; options?: Partial<VerifyChainOptions> }>;
+
+async function run(build: Scenario) {
+  const { leaf, options } = await build();
+  return verifyChain(leaf, { roots: [root.certificate], now, requiredEku: EKU.clientAuth, ...options });
+}
+
+const leafOf = async (ca: TestCa, opts: Parameters<typeof issueTestLeaf>[1] = {}) => (await issueTestLeaf(ca, opts)).certificate;
+
+describe('verifyChain accepts', () => {
+  it.each<[string, Scenario, number]>([
+    ['a leaf issued directly by a trusted root', async () => ({ leaf: await leafOf(root) }), 2],
+    ['a leaf issued via a presented intermediate', async () => ({ leaf: await leafOf(inter), options: { intermediates: [inter.certificate] } }), 3],
+    ['a leaf whose intermediate is presented among unrelated certificates', async () => ({
+      leaf: await leafOf(inter),
+      options: { intermediates: [otherRoot.certificate, (await createTestCa()).certificate, inter.certificate] },
+    }), 3],
+    ['a leaf under the second of several roots', async () => ({ leaf: await leafOf(otherRoot), options: { roots: [root.certificate, otherRoot.certificate] } }), 2],
+    ['a leaf without any EKU extension when an EKU is required', async () => ({ leaf: await leafOf(root, { extendedKeyUsages: null }) }), 2],
+    ['a leaf carrying both serverAuth and clientAuth', async () => ({ leaf: await leafOf(root, { extendedKeyUsages: [EKU.serverAuth, EKU.clientAuth] }) }), 2],
+    ['a just-expired leaf within the allowed clock skew', async () => ({ leaf: await leafOf(root, { notAfter: at(-0.01) }), options: { skewSeconds: 120 } }), 2],
+    ['a leaf directly under an intermediate with pathLength 0', async () => {
+      const i0 = await createTestCa({ parent: root, pathLength: 0 });
+      return { leaf: await leafOf(i0), options: { intermediates: [i0.certificate] } };
+    }, 3],
+  ])('%s', async (_name, build, length) => {
+    const r = await run(build);
+    expect(r.ok ? r.chain.length : r).toBe(length);
+  });
+
+  it('returns the chain leaf..root', async () => {
+    const leaf = await issueTestLeaf(inter);
+    const r = await verifyChain(leaf.certificate, { roots: [root.certificate], intermediates: [inter.certificate], now });
+    expect(r.ok && r.chain.map((c) => c.serialNumber)).toEqual([leaf.certificate.serialNumber, inter.certificate.serialNumber, root.certificate.serialNumber]);
+  });
+});
+
+describe('verifyChain refuses', () => {
+  it.each<[string, Scenario, ChainFailure]>([
+    ['a leaf signed by a non-CA issuer that is trusted', async () => {
+      const notCa = await createTestCa({ ca: false, commonName: 'not a CA' });
+      return { leaf: await leafOf(notCa), options: { roots: [notCa.certificate] } };
+    }, 'issuer-not-ca'],
+    ['a leaf signed by a non-CA intermediate', async () => {
+      const notCa = await createTestCa({ ca: false, parent: root });
+      return { leaf: await leafOf(notCa), options: { intermediates: [notCa.certificate] } };
+    }, 'issuer-not-ca'],
+    ["a leaf signed by an untrusted CA bearing the trusted root's name", async () => ({
+      leaf: await leafOf(await createTestCa({ commonName: 'chain root' })),
+    }), 'bad-signature'],
+    ["a leaf signed by an untrusted CA bearing the trusted root's name, the impostor presented as intermediate", async () => {
+      const fake = await createTestCa({ commonName: 'chain root' });
+      return { leaf: await leafOf(fake), options: { intermediates: [fake.certificate] } };
+    }, 'bad-signature'],
+    ['a leaf from an unrelated CA', async () => ({ leaf: await leafOf(otherRoot) }), 'untrusted'],
+    ['a leaf whose intermediate is not presented', async () => ({ leaf: await leafOf(inter) }), 'untrusted'],
+    ['an expired leaf', async () => ({ leaf: await leafOf(root, { notBefore: at(-48), notAfter: at(-1) }) }), 'expired'],
+    ['a not-yet-valid leaf', async () => ({ leaf: await leafOf(root, { notBefore: at(1), notAfter: at(48) }) }), 'not-yet-valid'],
+    ['a leaf under an expired intermediate', async () => {
+      const old = await createTestCa({ parent: root, notBefore: at(-48), notAfter: at(-1) });
+      return { leaf: await leafOf(old), options: { intermediates: [old.certificate] } };
+    }, 'expired'],
+    ['a leaf under a not-yet-valid root', async () => {
+      const future = await createTestCa({ notBefore: at(1), notAfter: at(48) });
+      return { leaf: await leafOf(future), options: { roots: [future.certificate] } };
+    }, 'not-yet-valid'],
+    ['a leaf below an intermediate when the root allows pathLength 0', async () => {
+      const strictRoot = await createTestCa({ pathLength: 0 });
+      const i = await createTestCa({ parent: strictRoot });
+      return { leaf: await leafOf(i), options: { roots: [strictRoot.certificate], intermediates: [i.certificate] } };
+    }, 'path-length'],
+    ['a leaf two intermediates below one with pathLength 0', async () => {
+      const i1 = await createTestCa({ parent: root, pathLength: 0 });
+      const i2 = await createTestCa({ parent: i1 });
+      return { leaf: await leafOf(i2), options: { intermediates: [i1.certificate, i2.certificate] } };
+    }, 'path-length'],
+    ['a serverAuth-only leaf when clientAuth is required', async () => ({ leaf: await leafOf(root, { extendedKeyUsages: [EKU.serverAuth] }) }), 'eku'],
+    ['an anyExtendedKeyUsage-only leaf when clientAuth is required', async () => ({ leaf: await leafOf(root, { extendedKeyUsages: [EKU.any] }) }), 'eku'],
+  ])('%s', async (_name, build, reason) => {
+    const r = await run(build);
+    expect(r.ok ? 'accepted' : r.reason).toBe(reason);
+    if (!r.ok) expect(r.detail).toEqual(expect.any(String));
+  });
+
+  it('a leaf signed by a CA whose keyUsage lacks keyCertSign (key-usage)', async () => {
+    const keys = await generateKeyPair();
+    const ca = await createCertificate({
+      subject: commonNameInput('CA without keyCertSign'), publicKey: keys.publicKey, signer: { privateKey: keys.privateKey },
+      notBefore: at(-1), notAfter: at(24), extensions: [basicConstraintsExtension(true), keyUsageExtension(['digitalSignature', 'cRLSign'])],
+    });
+    const leaf = await issueTestLeaf({ certificate: ca, keys, certPem: ca.pem, keyPem: '' });
+    expect(await verifyChain(leaf.certificate, { roots: [ca], now })).toMatchObject({ ok: false, reason: 'key-usage' });
+  });
+
+  it('a leaf with an unhandled critical extension (malformed)', async () => {
+    const leafKeys = await generateKeyPair();
+    const leaf = await createCertificate({
+      subject: commonNameInput('critical unknown'), publicKey: leafKeys.publicKey, signer: { privateKey: root.keys.privateKey, certificate: root.certificate },
+      notBefore: at(-1), notAfter: at(1), extensions: [{ oid: '1.2.3.4.5', critical: true, value: Uint8Array.of(5, 0) }],
+    });
+    expect(await verifyChain(leaf, { roots: [root.certificate], now })).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
+  it('a leaf whose bytes were altered after signing (bad-signature)', async () => {
+    const leaf = await issueTestLeaf(root, { commonName: 'alter-me' });
+    const der = leaf.certificate.der.slice();
+    const text = new TextEncoder().encode('alter-me');
+    let i = 0;
+    while (!text.every((b, k) => der[i + k] === b)) i++;
+    der[i] = 'A'.charCodeAt(0);
+    expect(await verifyChain(parseCertificate(der), { roots: [root.certificate], now })).toMatchObject({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('a self-signed CA presented as its own leaf, even when it is a trusted root', async () => {
+    expect(await verifyChain(root.certificate, { roots: [root.certificate], now })).toMatchObject({ ok: false });
+  });
+
+  it('a chain deeper than maxDepth', async () => {
+    const i1 = await createTestCa({ parent: root });
+    const i2 = await createTestCa({ parent: i1 });
+    const leaf = await issueTestLeaf(i2);
+    const opts = { roots: [root.certificate], intermediates: [i1.certificate, i2.certificate], now };
+    expect(await verifyChain(leaf.certificate, opts)).toMatchObject({ ok: true });
+    expect(await verifyChain(leaf.certificate, { ...opts, maxDepth: 2 })).toMatchObject({ ok: false, reason: 'path-length' });
+  });
+
+  it('gives the same answer on repeated calls with the same parsed roots (caches do not leak results)', async () => {
+    const good = await issueTestLeaf(root);
+    const bad = await issueTestLeaf(await createTestCa({ commonName: 'chain root' }));
+    for (let k = 0; k < 3; k++) {
+      expect((await verifyChain(good.certificate, { roots: [root.certificate], now })).ok).toBe(true);
+      expect((await verifyChain(bad.certificate, { roots: [root.certificate], now })).ok).toBe(false);
+    }
+  });
+});
