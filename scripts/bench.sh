@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run bench`: side-by-side benchmarks (not part of `npm test`). Installs nginx-light
+# when missing, builds, then runs bench/dist/main.js. Pass --quick for a shorter run,
+# --no-cluster to skip the benchmarks that need the local control plane.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+export CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-deps.sh)}"
+if ! command -v nginx >/dev/null; then
+  echo "[bench] apt-get install nginx-light" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+  if command -v systemctl >/dev/null; then systemctl stop nginx 2>/dev/null || true; fi
+  pkill -x nginx 2>/dev/null || true
+fi
+npx nx run-many -t build --output-style=stream >/dev/null
+node bench/dist/main.js "$@"
