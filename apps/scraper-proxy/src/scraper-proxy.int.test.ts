@@ -189,6 +189,29 @@ describe('scraper-proxy against a real mTLS target with a Secret-volume mount', 
     expect(await metricsText(proxy)).toMatch(/^certscrape_scraper_proxy_upstream_requests_total\{code="502",outcome="tls_verify"\} 1$/m);
   });
 
+  it('answers 502 when the target refuses the handshake without a client certificate', async () => {
+    const targetsFile = join(root, `targets-${++volumes}.yaml`);
+    await writeFile(targetsFile, `targets:\n  "${target.authority}":\n    clientCertificate: false\n`);
+    const { proxy } = await startProxy(await mountPair(fx.clientA.certPem, fx.clientA.keyPem), ['--targets-config', targetsFile]);
+    const before = target.requests.length;
+    const res = await scrapeViaProxy(proxy.proxyAddress, target.authority);
+    expect(res.status).toBe(502);
+    expect(res.body).toContain(`upstream ${target.authority} closed the connection before answering`);
+    expect(target.requests.length).toBe(before);
+  });
+
+  it("answers 504 when the target does not answer within the scraper's timeout", async () => {
+    const slow = await startMtlsTarget({ cert: fx.server.certPem, key: fx.server.keyPem, clientCa: fx.clientCa.certPem, responseDelayMs: 10_000 });
+    cleanups.push(() => slow.close());
+    const { proxy } = await startProxy(await mountPair(fx.clientA.certPem, fx.clientA.keyPem));
+    const started = Date.now();
+    const res = await scrapeViaProxy(proxy.proxyAddress, slow.authority, { headers: { 'x-prometheus-scrape-timeout-seconds': '0.3' } });
+    expect(res.status).toBe(504);
+    expect(res.body).toContain(`upstream ${slow.authority} timed out`);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await metricsText(proxy)).toMatch(/^certscrape_scraper_proxy_upstream_requests_total\{code="504",outcome="timeout"\} 1$/m);
+  });
+
   it('applies --targets-config: a configured server name, and a target that is not shown the certificate', async () => {
     const named = await startMtlsTarget({ cert: fx.namedServer.certPem, key: fx.namedServer.keyPem, clientCa: fx.clientCa.certPem });
     const optedOut = await startMtlsTarget({ cert: fx.server.certPem, key: fx.server.keyPem, clientCa: fx.clientCa.certPem, requireClientCert: false });

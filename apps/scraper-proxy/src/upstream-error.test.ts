@@ -15,6 +15,7 @@ describe('classifyUpstreamError', () => {
     ['a generic SSL alert is a handshake failure', err('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'), 'tls_handshake', 502],
     ['connection refused', err('ECONNREFUSED'), 'connect', 502],
     ['an undici socket error', err('UND_ERR_SOCKET', 'other side closed'), 'connect', 502],
+    ['a reset', err('ECONNRESET', 'read ECONNRESET'), 'connect', 502],
     ['connect timeout', err('UND_ERR_CONNECT_TIMEOUT'), 'timeout', 504],
     ['headers timeout', err('UND_ERR_HEADERS_TIMEOUT'), 'timeout', 504],
     ['a wrapped cause wins over the wrapper', err('UND_ERR_SOCKET', 'wrapper', err('SELF_SIGNED_CERT_IN_CHAIN')), 'tls_verify', 502],
@@ -28,5 +29,9 @@ describe('classifyUpstreamError', () => {
     expect(f.message).toContain('upstream TLS verification failed for 10.0.0.5:8443 (server name api.internal)');
     expect(f.message).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(f.message).toContain('--upstream-ca-file');
+  });
+
+  it('explains a connection closed before any answer (how TLS 1.3 shows a refused client certificate)', () => {
+    expect(classifyUpstreamError(err('UND_ERR_SOCKET', 'other side closed'), 'a.example:8443', undefined).message).toContain('refuses or requires the client certificate');
   });
 });

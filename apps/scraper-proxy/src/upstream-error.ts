@@ -60,6 +60,13 @@ export function classifyUpstreamError(error: unknown, authority: string, serverN
       message: `upstream TLS handshake with ${authority} failed: ${code}: ${message}. The target may have refused the client certificate.`,
     };
   }
+  if (code === 'UND_ERR_SOCKET' && /other side closed/.test(message)) {
+    return {
+      outcome: 'connect',
+      status: 502,
+      message: `upstream ${authority} closed the connection before answering (${code}: ${message}). With TLS 1.3 this is how a target that refuses or requires the client certificate shows up: check that it trusts the client certificate's CA.`,
+    };
+  }
   if (code !== undefined && CONNECT_CODES.has(code)) {
     return { outcome: 'connect', status: 502, message: `upstream ${authority} unreachable: ${code}: ${message}` };
   }

@@ -30,8 +30,9 @@ export interface MtlsTarget {
  * Starts a real HTTPS target on 127.0.0.1:0 serving Prometheus text at every path. With `clientCa`, it asks for
  * a client certificate; `requireClientCert` (default true when clientCa is given) refuses handshakes without a
  * certificate that chains to clientCa. Keep-alive is long so pooled connections survive between scrapes.
+ * `responseDelayMs` holds every answer back (a slow target, for timeouts).
  */
-export async function startMtlsTarget(options: { cert: string; key: string; clientCa?: string; requireClientCert?: boolean }): Promise<MtlsTarget> {
+export async function startMtlsTarget(options: { cert: string; key: string; clientCa?: string; requireClientCert?: boolean; responseDelayMs?: number }): Promise<MtlsTarget> {
   const requests: SeenRequest[] = [];
   const ids = new WeakMap<object, number>();
   let connections = 0;
@@ -54,8 +55,13 @@ export async function startMtlsTarget(options: { cert: string; key: string; clie
         connection: ids.get(socket) ?? -1,
       });
       const body = '# HELP certscrape_test_up A metric served by the test target.\n# TYPE certscrape_test_up gauge\ncertscrape_test_up 1\n';
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      };
+      if (options.responseDelayMs === undefined) answer();
+      else setTimeout(answer, options.responseDelayMs).unref();
     },
   );
   server.on('secureConnection', (socket) => ids.set(socket, ++connections));
