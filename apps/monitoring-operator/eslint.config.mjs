@@ -1,3 +1,4 @@
 import root from '../../eslint.config.mjs';
 
-export default root;
+// vitest configs import the shared config by relative path; the root only ignores vitest.config.ts.
+export default [...root, { ignores: ['vitest.integration.config.ts'] }];
