@@ -74,11 +74,12 @@ export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler
           metrics.upstreamDuration.observe({ outcome: 'response' }, seconds);
           metrics.upstreamRequests.inc({ code: String(upstream.statusCode), outcome: 'response' });
           log.debug({ status: upstream.statusCode, seconds }, 'scrape forwarded');
-          res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
           try {
+            res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
             await pipeline(upstream.body, res);
           } catch (e) {
             log.debug({ err: { message: (e as Error).message, code: (e as { code?: string }).code } }, 'response stream ended early');
+            upstream.body.destroy();
             res.destroy();
           } finally {
             clearTimeout(timer);
@@ -98,7 +99,14 @@ export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler
           log.warn({ outcome: failure.outcome, status: failure.status, seconds, reason: failure.message }, 'scrape failed');
           if (!res.headersSent && !res.destroyed) sendText(res, failure.status, failure.message);
         },
-      );
+      )
+      .catch((e: unknown) => {
+        // Only a bug gets here; never leave the scraper hanging.
+        clearTimeout(timer);
+        log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, 'internal error while forwarding');
+        if (!res.headersSent && !res.destroyed) sendText(res, 500, 'internal error in the scraper-proxy');
+        else res.destroy();
+      });
   };
 }
 

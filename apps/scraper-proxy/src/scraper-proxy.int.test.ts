@@ -13,7 +13,7 @@ import { createProxyFixtures, fingerprintOf } from './testing/fixtures.js';
 import type { ProxyFixtures } from './testing/fixtures.js';
 import { startMtlsTarget } from './testing/mtls-target.js';
 import type { MtlsTarget } from './testing/mtls-target.js';
-import { scrapeViaProxy } from './testing/scrape.js';
+import { eventually, scrapeViaProxy } from './testing/scrape.js';
 import { SecretVolume } from './testing/secret-volume.js';
 
 let fx: ProxyFixtures;
@@ -49,13 +49,13 @@ interface Running {
   logs: Array<Record<string, unknown>>;
 }
 
-async function startProxy(volume: SecretVolume, extraArgs: string[] = []): Promise<Running> {
+async function startProxy(volume: SecretVolume, extraArgs: string[] = [], upstreamCaFile = caFile): Promise<Running> {
   const result = parseArgs([
     '--listen-address', '127.0.0.1:0',
     '--metrics-bind-address', '127.0.0.1:0',
     '--cert-file', volume.path('tls.crt'),
     '--key-file', volume.path('tls.key'),
-    '--upstream-ca-file', caFile,
+    '--upstream-ca-file', upstreamCaFile,
     '--poll-interval', '50ms',
     '--upstream-timeout', '5s',
     ...extraArgs,
@@ -187,6 +187,18 @@ describe('scraper-proxy against a real mTLS target with a Secret-volume mount', 
     expect(res.body).toContain('--upstream-ca-file');
     expect(rogue.requests).toHaveLength(0);
     expect(await metricsText(proxy)).toMatch(/^certscrape_scraper_proxy_upstream_requests_total\{code="502",outcome="tls_verify"\} 1$/m);
+  });
+
+  it('reloads --upstream-ca-file: a target becomes trusted once its CA is mounted, with no restart', async () => {
+    const caVolume = await SecretVolume.create(join(root, `serving-ca-${++volumes}`), { 'ca.crt': fx.rogueCa.certPem });
+    const { proxy } = await startProxy(await mountPair(fx.clientA.certPem, fx.clientA.keyPem), [], caVolume.path('ca.crt'));
+    expect((await scrapeViaProxy(proxy.proxyAddress, target.authority)).status).toBe(502);
+    await caVolume.update({ 'ca.crt': `${fx.rogueCa.certPem}${fx.servingCa.certPem}` });
+    const status = await eventually(async () => {
+      const res = await scrapeViaProxy(proxy.proxyAddress, target.authority);
+      return res.status === 200 ? res.status : undefined;
+    }, 'the new CA bundle to be used', 5_000);
+    expect(status).toBe(200);
   });
 
   it('answers 502 when the target refuses the handshake without a client certificate', async () => {

@@ -18,6 +18,8 @@ export interface ProxyFixtures {
   readonly namedServer: TestLeaf;
   /** Serving certificate for 127.0.0.1 from a CA the proxy does not trust. */
   readonly untrustedServer: TestLeaf;
+  /** The CA of untrustedServer. */
+  readonly rogueCa: TestCa;
 }
 
 /** Builds fresh fixtures (ECDSA P-256; valid now-1h .. now+24h). */
@@ -35,7 +37,7 @@ export async function createProxyFixtures(): Promise<ProxyFixtures> {
     issueTestLeaf(servingCa, { ...serverOptions, commonName: 'target.internal', subjectAltNames: [{ type: 'dns', value: 'target.internal' }] }),
     issueTestLeaf(rogueCa, { ...serverOptions, commonName: 'rogue', subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }] }),
   ]);
-  return { clientCa, servingCa, clientA, clientB, server, namedServer, untrustedServer };
+  return { clientCa, servingCa, clientA, clientB, server, namedServer, untrustedServer, rogueCa };
 }
 
 /** SHA-256 (lower-case hex) of a leaf's DER: what the test target records for a presented certificate. */
