@@ -30,10 +30,11 @@ export function prometheusConfig(options: PrometheusConfigOptions): string {
   const interval = `${options.intervalSeconds ?? 1}s`;
   const c = options.credentials;
   const scrapeConfigs = options.jobs.map(({ job, target, path }) => {
+    const own = target.intervalSeconds ? `${target.intervalSeconds}s` : interval;
     const base: Record<string, unknown> = {
       job_name: job,
-      scrape_interval: interval,
-      scrape_timeout: interval,
+      scrape_interval: own,
+      scrape_timeout: own,
       metrics_path: '/metrics',
       ...(target.reportsVia ? { params: { via: [path] } } : {}),
       static_configs: [{ targets: [target.address], labels: { target: target.name, path } }],

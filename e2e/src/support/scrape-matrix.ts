@@ -26,6 +26,8 @@ export interface ScrapeTarget {
   readonly inNamespace: boolean;
   /** Append `?via=<path>` so the target can report which path presented which certificate. */
   readonly reportsVia?: boolean;
+  /** Scrape interval (= timeout) for this target's jobs; default the global one. */
+  readonly intervalSeconds?: number;
 }
 
 /** One Prometheus job: a target scraped one way. Job name `<target>/<path>`, labels `target`, `path`. */
