@@ -2,7 +2,7 @@ import { CertificatesV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { CsrPolicy } from '@certscrape/identity';
 import { describeApiError, isConflict, isNotFound } from '@certscrape/kube-runtime';
-import type { Log } from '@certscrape/kube-runtime';
+import type { EventRecorder, Log } from '@certscrape/kube-runtime';
 import { ApproverError } from './errors.js';
 import { planApproval } from './decide.js';
 import type { ApprovalPlan } from './decide.js';
@@ -38,6 +38,8 @@ export interface ApproverControllerOptions {
   readonly lookup: (name: string) => V1CertificateSigningRequest | undefined;
   readonly log: Log;
   readonly metrics?: ApproverMetrics;
+  /** Records a Normal (approved) or Warning (denied) Event on the CSR; best effort. */
+  readonly events?: EventRecorder;
   /** Re-read/re-decide attempts after a 409. Default 5. */
   readonly maxConflicts?: number;
   readonly now?: () => Date;
@@ -86,6 +88,7 @@ export class ApproverController {
         continue;
       }
       this.record(plan);
+      await this.recordEvent(plan);
       return { outcome: plan.action === 'approve' ? 'approved' : 'denied', plan, conflicts };
     }
   }
@@ -100,6 +103,13 @@ export class ApproverController {
       for (const v of plan.violations) this.o.metrics?.violations.inc({ rule: v.rule });
       this.o.log.info({ ...base, decision: 'deny', violations: plan.violations.map((v) => ({ rule: v.rule, field: v.field, message: v.message })) }, 'csr denied');
     }
+  }
+
+  private async recordEvent(plan: ApprovalPlan): Promise<void> {
+    if (!this.o.events || plan.action === 'skip') return;
+    const target = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', name: plan.view.name, ...(plan.body.metadata?.uid ? { uid: plan.body.metadata.uid } : {}) };
+    if (plan.action === 'approve') await this.o.events.event(target, 'Normal', 'CertscrapeApproved', plan.condition.message ?? 'approved');
+    else await this.o.events.event(target, 'Warning', 'CertscrapeDenied', plan.condition.message ?? 'denied');
   }
 
   private async readOrUndefined(name: string): Promise<V1CertificateSigningRequest | undefined> {

@@ -3,6 +3,7 @@ import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import {
   LeaderElector,
   WorkQueue,
+  createEventRecorder,
   createInformer,
   createLogger,
   createShutdown,
@@ -46,7 +47,8 @@ async function run(config: ApproverConfig): Promise<void> {
     log,
   });
   const metrics = createApproverMetrics(() => informer.health());
-  const controller = new ApproverController({ api: kubernetesCsrApi(kubeConfig), policy: config.policy, lookup: (name) => informer.get(name), log, metrics });
+  const events = createEventRecorder(kubeConfig, { component: 'certscrape-csr-approver', instance: config.leaderElectionIdentity, log });
+  const controller = new ApproverController({ api: kubernetesCsrApi(kubeConfig), policy: config.policy, lookup: (name) => informer.get(name), log, metrics, events });
 
   let queue: WorkQueue | undefined;
   informer.on((e) => {

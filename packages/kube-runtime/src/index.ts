@@ -25,3 +25,5 @@ export { createShutdown } from './shutdown.js';
 export type { Shutdown, ShutdownOptions } from './shutdown.js';
 export { silentLog } from './log.js';
 export type { Log } from './log.js';
+export { createEventRecorder } from './event-recorder.js';
+export type { EventRecorder, EventTarget } from './event-recorder.js';
