@@ -12,7 +12,7 @@ import { describeSpki, exportSpki } from './keys.js';
 import type { KeyPair, PublicKeyInfo } from './keys.js';
 import { decodeNameAt, encodeName } from './names.js';
 import type { DistinguishedName, NameInput } from './names.js';
-import { decodePemBlocks, encodePem } from './pem.js';
+import { decodePemBlocks, freezeWithLazyPem } from './pem.js';
 import { readAlgorithmIdentifier, readSignatureBits } from './signed-parts.js';
 import { signatureAlgorithmFor, signTbs } from './signature.js';
 import type { SignedParts } from './signature.js';
@@ -175,8 +175,7 @@ function parseCertificateDer(der: Uint8Array): ParsedCertificate {
   const bc = decodedOf(OID.basicConstraints, 'basicConstraints');
   const ku = decodedOf(OID.keyUsage, 'keyUsage');
   const eku = decodedOf(OID.extKeyUsage, 'extendedKeyUsage');
-  const cert: ParsedCertificate = Object.freeze({
-    pem: encodePem(der, 'CERTIFICATE'),
+  const cert = freezeWithLazyPem<ParsedCertificate>({
     der,
     subject,
     issuer,
@@ -192,7 +191,7 @@ function parseCertificateDer(der: Uint8Array): ParsedCertificate {
     basicConstraints: bc && bc.kind === 'basicConstraints' ? Object.freeze({ ca: bc.ca, pathLength: bc.pathLength }) : undefined,
     keyUsage: ku && ku.kind === 'keyUsage' ? ku.usages : undefined,
     extendedKeyUsage: eku && eku.kind === 'extendedKeyUsage' ? eku.purposes : undefined,
-  });
+  }, der, 'CERTIFICATE');
   internals.set(cert, {
     signed: { tbs: tlvBytes(der, tbsTlv), algorithm, parameters, signature },
     algorithmsAgree: bytesEqual(tbsAlg, tlvBytes(der, algTlv)),

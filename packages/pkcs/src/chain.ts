@@ -147,20 +147,21 @@ function issuerProblem(c: ParsedCertificate, below: number, now: Date, skew: num
 
 const keyCache = new WeakMap<Crypto, WeakMap<ParsedCertificate, Map<string, Promise<CryptoKey | undefined>>>>();
 const verifiedCache = new WeakMap<Crypto, WeakMap<ParsedCertificate, WeakMap<ParsedCertificate, boolean>>>();
-const rootIndexCache = new WeakMap<readonly ParsedCertificate[], Map<string, ParsedCertificate[]>>();
+const rootIndexCache = new WeakMap<readonly ParsedCertificate[], { members: ParsedCertificate[]; index: Map<string, ParsedCertificate[]> }>();
 
+/** Roots indexed by subject bytes; cached per roots array and rebuilt if its members changed. */
 function indexBySubject(roots: readonly ParsedCertificate[]): Map<string, ParsedCertificate[]> {
   const cached = rootIndexCache.get(roots);
-  if (cached && cached.size <= roots.length && [...cached.values()].flat().length === roots.length) return cached;
-  const m = new Map<string, ParsedCertificate[]>();
+  if (cached && cached.members.length === roots.length && cached.members.every((r, i) => r === roots[i])) return cached.index;
+  const index = new Map<string, ParsedCertificate[]>();
   for (const r of roots) {
     const k = toHex(r.subjectDer);
-    const list = m.get(k);
+    const list = index.get(k);
     if (list) list.push(r);
-    else m.set(k, [r]);
+    else index.set(k, [r]);
   }
-  rootIndexCache.set(roots, m);
-  return m;
+  rootIndexCache.set(roots, { members: [...roots], index });
+  return index;
 }
 
 async function signedBy(child: ParsedCertificate, issuer: ParsedCertificate, crypto: Crypto): Promise<boolean> {

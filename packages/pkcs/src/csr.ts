@@ -6,7 +6,7 @@ import { describeSpki, exportSpki } from './keys.js';
 import type { KeyPair, PublicKeyInfo } from './keys.js';
 import { decodeNameAt, encodeName } from './names.js';
 import type { DistinguishedName, NameInput } from './names.js';
-import { decodePemBlocks, encodePem } from './pem.js';
+import { decodePemBlocks, freezeWithLazyPem } from './pem.js';
 import { readAlgorithmIdentifier, readSignatureBits } from './signed-parts.js';
 import { signTbs, verifySigned } from './signature.js';
 import type { SignedParts } from './signature.js';
@@ -98,8 +98,7 @@ function parseCsrDer(der: Uint8Array): ParsedCsr {
   }
   const { algorithm, parameters } = readAlgorithmIdentifier(der, algTlv, 'PKCS_ERR_CSR_INVALID');
   const signature = readSignatureBits(der, sigTlv, 'PKCS_ERR_CSR_INVALID');
-  const csr: ParsedCsr = Object.freeze({
-    pem: encodePem(der, 'CERTIFICATE REQUEST'),
+  const csr = freezeWithLazyPem<ParsedCsr>({
     der,
     subject,
     publicKey,
@@ -108,7 +107,7 @@ function parseCsrDer(der: Uint8Array): ParsedCsr {
     extensionRequestCount,
     extensions: Object.freeze(extensions),
     signatureAlgorithm: algorithm,
-  });
+  }, der, 'CERTIFICATE REQUEST');
   signedParts.set(csr, { tbs: tlvBytes(der, infoTlv), algorithm, parameters, signature });
   return csr;
 }

@@ -84,25 +84,34 @@ export function tlvContent(buf: Uint8Array, tlv: Tlv): Uint8Array {
   return buf.slice(tlv.contentStart, tlv.end);
 }
 
-/** Decodes the content of an OBJECT IDENTIFIER to dotted form. */
+/** Decodes the content of an OBJECT IDENTIFIER to dotted form (numbers on the fast path, BigInt for huge arcs). */
 export function decodeOid(content: Uint8Array): string {
   if (content.length === 0) throw derError('empty OBJECT IDENTIFIER');
-  const arcs: bigint[] = [];
-  let value = 0n;
+  let out = '';
+  let value = 0;
+  let big: bigint | undefined;
   let inArc = false;
-  for (const b of content) {
+  let first = true;
+  for (let i = 0; i < content.length; i++) {
+    const b = content[i]!;
     if (!inArc && b === 0x80) throw derError('non-minimal OBJECT IDENTIFIER arc');
-    value = (value << 7n) | BigInt(b & 0x7f);
+    if (big !== undefined) big = (big << 7n) | BigInt(b & 0x7f);
+    else if (value >= 2 ** 45) big = (BigInt(value) << 7n) | BigInt(b & 0x7f);
+    else value = value * 128 + (b & 0x7f);
     inArc = (b & 0x80) !== 0;
-    if (!inArc) {
-      arcs.push(value);
-      value = 0n;
+    if (inArc) continue;
+    if (first) {
+      if (big !== undefined) out = `2.${String(big - 80n)}`;
+      else out = value < 40 ? `0.${value}` : value < 80 ? `1.${value - 40}` : `2.${value - 80}`;
+      first = false;
+    } else {
+      out += `.${big !== undefined ? String(big) : String(value)}`;
     }
+    value = 0;
+    big = undefined;
   }
   if (inArc) throw derError('truncated OBJECT IDENTIFIER');
-  const first = arcs[0]!;
-  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].map(String).join('.');
+  return out;
 }
 
 // ---- writer ----

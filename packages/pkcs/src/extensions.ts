@@ -1,5 +1,3 @@
-import { AsnParser } from '@peculiar/asn1-schema';
-import { BasicConstraints, ExtendedKeyUsage } from '@peculiar/asn1-x509';
 import {
   concatBytes, decodeOid, derBoolean, derOctetString, derOid, derSequence, derSmallInteger, derTlv, derUtf8,
   fromHex, isAscii, readChildren, readSingle, tlvBytes, tlvContent, toHex,
@@ -95,28 +93,49 @@ function decodeValue(oid: string, value: Uint8Array): DecodedExtension {
   switch (oid) {
     case OID.subjectAltName:
       return Object.freeze({ kind: 'subjectAltName', names: decodeGeneralNames(value) });
-    case OID.basicConstraints: {
-      const tlv = readSingle(value);
-      if (tlv.tag !== 0x30) throw new PkcsError('PKCS_ERR_EXTENSION_INVALID', 'basicConstraints is not a SEQUENCE');
-      const bc = AsnParser.parse(value, BasicConstraints);
-      const pathLength = bc.pathLenConstraint;
-      if (pathLength !== undefined && (!Number.isSafeInteger(pathLength) || pathLength < 0)) {
-        throw new PkcsError('PKCS_ERR_EXTENSION_INVALID', 'invalid pathLenConstraint');
-      }
-      return Object.freeze({ kind: 'basicConstraints', ca: bc.cA === true, pathLength });
-    }
+    case OID.basicConstraints:
+      return decodeBasicConstraints(value);
     case OID.keyUsage:
       return Object.freeze({ kind: 'keyUsage', usages: decodeKeyUsage(value) });
     case OID.extKeyUsage: {
-      const tlv = readSingle(value);
-      if (tlv.tag !== 0x30) throw new PkcsError('PKCS_ERR_EXTENSION_INVALID', 'extKeyUsage is not a SEQUENCE');
-      const purposes = [...AsnParser.parse(value, ExtendedKeyUsage)];
+      const seq = readSingle(value);
+      if (seq.tag !== 0x30) throw new PkcsError('PKCS_ERR_EXTENSION_INVALID', 'extKeyUsage is not a SEQUENCE');
+      const purposes = readChildren(value, seq).map((t) => {
+        if (t.tag !== 0x06) throw new PkcsError('PKCS_ERR_EXTENSION_INVALID', 'extKeyUsage purpose is not an OBJECT IDENTIFIER');
+        return decodeOid(tlvContent(value, t));
+      });
       if (purposes.length === 0) throw new PkcsError('PKCS_ERR_EXTENSION_INVALID', 'empty extKeyUsage');
       return Object.freeze({ kind: 'extendedKeyUsage', purposes: Object.freeze(purposes) });
     }
     default:
       return Object.freeze({ kind: 'other' });
   }
+}
+
+function decodeBasicConstraints(value: Uint8Array): DecodedExtension {
+  const bad = (why: string) => new PkcsError('PKCS_ERR_EXTENSION_INVALID', `basicConstraints: ${why}`);
+  const seq = readSingle(value);
+  if (seq.tag !== 0x30) throw bad('not a SEQUENCE');
+  const parts = readChildren(value, seq);
+  let i = 0;
+  let ca = false;
+  if (parts[i]?.tag === 0x01) {
+    const b = parts[i]!;
+    if (b.end - b.contentStart !== 1) throw bad('malformed cA BOOLEAN');
+    ca = value[b.contentStart] !== 0;
+    i++;
+  }
+  let pathLength: number | undefined;
+  if (parts[i]?.tag === 0x02) {
+    const n = value.subarray(parts[i]!.contentStart, parts[i]!.end);
+    if (n.length === 0 || (n[0]! & 0x80) !== 0) throw bad('pathLenConstraint is negative or empty');
+    if (n.length > 6) throw bad('pathLenConstraint too large');
+    pathLength = 0;
+    for (const b of n) pathLength = pathLength * 256 + b;
+    i++;
+  }
+  if (i !== parts.length) throw bad('unexpected fields');
+  return Object.freeze({ kind: 'basicConstraints', ca, pathLength });
 }
 
 function decodeKeyUsage(value: Uint8Array): KeyUsageName[] {

@@ -19,6 +19,3 @@ export { certificateMatchesKey, checkValidity, createCertificate, parseCertifica
 export type { ParsedCertificate } from './certificate.js';
 export { verifyChain } from './chain.js';
 export type { ChainFailure, ChainResult, VerifyChainOptions } from './chain.js';
-
-/** @deprecated placeholder from the workspace scaffold; kept until dependants stop importing it. */
-export const hello = (): string => 'pkcs';

@@ -74,6 +74,12 @@ describe('importPrivateKeyPem', () => {
     expect(await exportSpki(keys)).toEqual(opensslSpki);
   });
 
+  it('tolerates the "EC PARAMETERS" block openssl ecparam writes before a SEC1 key', async () => {
+    const pem = openssl(['ecparam', '-name', 'prime256v1', '-genkey']);
+    expect(decodePemBlocks(pem).map((b) => b.label)).toEqual(['EC PARAMETERS', 'EC PRIVATE KEY']);
+    expect((await importPrivateKeyPem(pem)).spec).toEqual({ kind: 'ecdsa', curve: 'P-256' });
+  });
+
   it('imports RSA-1024 (size policy is the caller\'s) and reports its size', async () => {
     const keys = await importPrivateKeyPem(openssl(['genrsa', '-traditional', '1024']));
     expect(keys.spec).toEqual({ kind: 'rsa', bits: 1024 });

@@ -1,6 +1,4 @@
 import { AsnParser } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { ECPrivateKey } from '@peculiar/asn1-ecc';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { decodeOid, derNull, derOctetString, derOid, derSequence, derSmallInteger, readChildren, readSingle, toArrayBuffer, tlvContent } from './der.js';
@@ -84,13 +82,15 @@ export async function exportSpki(keys: KeyPair, crypto: Crypto = globalThis.cryp
 }
 
 /**
- * Imports one private key PEM: PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY",
+ * Imports one private key PEM (a SEC1 key may be preceded by openssl's "EC PARAMETERS" block): PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY",
  * and derives the public key. Other labels: PKCS_ERR_PEM_LABEL (encrypted keys: PKCS_ERR_KEY_UNSUPPORTED);
  * unsupported algorithms/curves: PKCS_ERR_KEY_UNSUPPORTED; broken structures: PKCS_ERR_KEY_INVALID.
  * RSA keys of any size are imported (policy decides what is acceptable). Error messages never contain key bytes.
  */
 export async function importPrivateKeyPem(pem: string, crypto: Crypto = globalThis.crypto): Promise<KeyPair> {
-  const blocks = decodePemBlocks(pem);
+  // `openssl ecparam -genkey` writes an "EC PARAMETERS" block before the key; it carries nothing secret or
+  // ambiguous (the key names its own curve), so it is tolerated. Any other extra block is refused.
+  const blocks = decodePemBlocks(pem).filter((b, _i, all) => !(b.label === 'EC PARAMETERS' && all.some((o) => o.label === 'EC PRIVATE KEY')));
   if (blocks.length > 1) throw new PkcsError('PKCS_ERR_PEM_MULTIPLE', `expected one private key block, found ${blocks.length}`);
   const block = blocks[0]!;
   let pkcs8: Uint8Array;
@@ -171,26 +171,36 @@ async function importPkcs8(der: Uint8Array, crypto: Crypto): Promise<KeyPair> {
  * Unknown algorithms or curves come back as `unsupported`; malformed DER is PKCS_ERR_KEY_INVALID.
  */
 export function describeSpki(spki: Uint8Array): PublicKeyInfo {
+  // Hand-rolled DER walk (not AsnParser): this runs for every CSR the approver sees and every certificate parsed.
   return withCode('PKCS_ERR_KEY_INVALID', 'invalid SubjectPublicKeyInfo', () => {
-    if (!(spki instanceof Uint8Array)) throw new PkcsError('PKCS_ERR_KEY_INVALID', 'SPKI must be bytes');
+    const bad = (why: string) => new PkcsError('PKCS_ERR_KEY_INVALID', `invalid SubjectPublicKeyInfo: ${why}`);
+    if (!(spki instanceof Uint8Array)) throw bad('SPKI must be bytes');
     const outer = readSingle(spki);
-    if (outer.tag !== 0x30 || readChildren(spki, outer).length !== 2) throw new PkcsError('PKCS_ERR_KEY_INVALID', 'SPKI is not a SEQUENCE of two');
-    const info = AsnParser.parse(spki, SubjectPublicKeyInfo);
-    const alg = info.algorithm.algorithm;
+    if (outer.tag !== 0x30) throw bad('not a SEQUENCE');
+    const top = readChildren(spki, outer);
+    if (top.length !== 2 || top[0]!.tag !== 0x30 || top[1]!.tag !== 0x03) throw bad('expected {AlgorithmIdentifier, BIT STRING}');
+    const algParts = readChildren(spki, top[0]!);
+    if (algParts.length < 1 || algParts.length > 2 || algParts[0]!.tag !== 0x06) throw bad('malformed AlgorithmIdentifier');
+    const alg = decodeOid(tlvContent(spki, algParts[0]!));
+    const bits = top[1]!;
+    if (bits.end - bits.contentStart < 1 || spki[bits.contentStart] !== 0) throw bad('public key is not a whole-byte BIT STRING');
+    const params = algParts[1];
     if (alg === KEY_OID.ecPublicKey) {
-      const params = info.algorithm.parameters ? new Uint8Array(info.algorithm.parameters) : undefined;
       if (!params) return { kind: 'unsupported', algorithm: alg, detail: 'no curve parameters' };
-      const tlv = readSingle(params);
-      if (tlv.tag !== 0x06) return { kind: 'unsupported', algorithm: alg, detail: 'explicit curve parameters' };
-      const curveOid = decodeOid(tlvContent(params, tlv));
+      if (params.tag !== 0x06) return { kind: 'unsupported', algorithm: alg, detail: 'explicit curve parameters' };
+      const curveOid = decodeOid(tlvContent(spki, params));
       const curve = CURVE_BY_OID[curveOid];
       return curve ? { kind: 'ecdsa', curve } : { kind: 'unsupported', algorithm: alg, detail: curveOid };
     }
     if (alg === KEY_OID.rsaEncryption) {
-      const keyBytes = new Uint8Array(info.subjectPublicKey);
-      readSingle(keyBytes);
-      const rsa = AsnParser.parse(keyBytes, RSAPublicKey);
-      return { kind: 'rsa', bits: unsignedBitLength(new Uint8Array(rsa.modulus)) };
+      const keyBytes = spki.subarray(bits.contentStart + 1, bits.end);
+      const seq = readSingle(keyBytes);
+      if (seq.tag !== 0x30) throw bad('RSAPublicKey is not a SEQUENCE');
+      const ints = readChildren(keyBytes, seq);
+      if (ints.length !== 2 || ints[0]!.tag !== 0x02 || ints[1]!.tag !== 0x02) throw bad('RSAPublicKey is not {modulus, exponent}');
+      const modulus = keyBytes.subarray(ints[0]!.contentStart, ints[0]!.end);
+      if (modulus.length === 0 || (modulus[0]! & 0x80) !== 0) throw bad('RSA modulus is not positive');
+      return { kind: 'rsa', bits: unsignedBitLength(modulus) };
     }
     return { kind: 'unsupported', algorithm: alg };
   });

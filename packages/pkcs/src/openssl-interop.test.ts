@@ -207,3 +207,22 @@ describe('certificates interoperate with openssl', () => {
     expect(basicConstraintsExtension(true).critical).toBe(true);
   });
 });
+
+describe('an independent implementation (@peculiar/x509) agrees', () => {
+  it('verifies our CSR self-signature and our chain signatures', async () => {
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(crypto);
+    const csr = await createCsr({ subject: commonNameInput('peculiar', ['g']), keys: await generateKeyPair({ kind: 'rsa', bits: 2048 }), extensions: [subjectAltNameExtension([{ type: 'dns', value: 'p.example' }])] });
+    const theirs = new x509.Pkcs10CertificateRequest(csr.der.slice().buffer as ArrayBuffer);
+    expect(await theirs.verify()).toBe(true);
+    expect(theirs.subject).toBe('CN=peculiar, O=g');
+
+    const root = await createTestCa({ keySpec: { kind: 'ecdsa', curve: 'P-384' } });
+    const leaf = await issueTestLeaf(root);
+    const rootX = new x509.X509Certificate(root.certificate.der.slice().buffer as ArrayBuffer);
+    const leafX = new x509.X509Certificate(leaf.certificate.der.slice().buffer as ArrayBuffer);
+    expect(await leafX.verify({ publicKey: rootX, signatureOnly: true })).toBe(true);
+    expect(await rootX.verify({ signatureOnly: true })).toBe(true);
+    expect(leafX.serialNumber.toLowerCase().replace(/^0+/, '')).toBe(leaf.certificate.serialNumber.replace(/^0+/, ''));
+  });
+});

@@ -92,16 +92,24 @@ const REVERSE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) REVERSE[ALPHABET.charCodeAt(i)] = i;
 
 function encodeBase64(bytes: Uint8Array): string {
-  let out = '';
+  const parts: string[] = [];
+  let chunk = '';
   for (let i = 0; i < bytes.length; i += 3) {
     const a = bytes[i]!;
     const b = bytes[i + 1];
     const c = bytes[i + 2];
-    out += ALPHABET[a >> 2]! + ALPHABET[((a & 3) << 4) | ((b ?? 0) >> 4)]!;
-    out += b === undefined ? '=' : ALPHABET[((b & 15) << 2) | ((c ?? 0) >> 6)]!;
-    out += c === undefined ? '=' : ALPHABET[c & 63]!;
+    chunk +=
+      ALPHABET[a >> 2]! +
+      ALPHABET[((a & 3) << 4) | ((b ?? 0) >> 4)]! +
+      (b === undefined ? '=' : ALPHABET[((b & 15) << 2) | ((c ?? 0) >> 6)]!) +
+      (c === undefined ? '=' : ALPHABET[c & 63]!);
+    if (chunk.length >= 4096) {
+      parts.push(chunk);
+      chunk = '';
+    }
   }
-  return out;
+  parts.push(chunk);
+  return parts.join('');
 }
 
 function decodeBase64Strict(s: string, label: string): Uint8Array {
@@ -128,4 +136,15 @@ function decodeBase64Strict(s: string, label: string): Uint8Array {
   const lastVal = REVERSE[s.charCodeAt(last)]!;
   if ((pad === 1 && (lastVal & 3) !== 0) || (pad === 2 && (lastVal & 15) !== 0)) throw bad('non-canonical base64 padding bits');
   return out;
+}
+
+/**
+ * @internal Freezes `fields` plus an enumerable, memoized `pem` getter (encoding is deferred until asked:
+ * hot paths such as CSR evaluation never need it).
+ */
+export function freezeWithLazyPem<T extends { readonly pem: string }>(fields: Omit<T, 'pem'>, der: Uint8Array, label: string): T {
+  let pem: string | undefined;
+  const obj = { ...fields };
+  Object.defineProperty(obj, 'pem', { enumerable: true, get: () => (pem ??= encodePem(der, label)) });
+  return Object.freeze(obj) as T;
 }
