@@ -17,7 +17,7 @@ const bannedIo = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/.nx/**', '**/vitest.config.ts', '**/*.mjs', 'bench/results/**', 'e2e/results/**'] },
+  { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/.nx/**', '**/vitest*.config.ts', '**/*.mjs', 'bench/results/**', 'e2e/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 export CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-deps.sh)}"
+# Keep TypeScript project references in step with package.json dependencies.
+npx nx sync >/dev/null
 
 step() { printf '\n=== %s ===\n' "$*"; }
 rm -rf .test-results
