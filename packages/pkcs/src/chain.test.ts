@@ -136,6 +136,23 @@ describe('verifyChain refuses', () => {
     expect(await verifyChain(parseCertificate(der), { roots: [root.certificate], now })).toMatchObject({ ok: false, reason: 'bad-signature' });
   });
 
+  it('a leaf whose outer signature algorithm differs from the signed one (malformed)', async () => {
+    const leaf = await issueTestLeaf(root);
+    const der = leaf.certificate.der.slice();
+    const sha256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    let last = -1;
+    for (let i = 0; i + sha256.length <= der.length; i++) if (sha256.every((b, k) => der[i + k] === b)) last = i;
+    der[last + sha256.length - 1] = 0x01; // outer AlgorithmIdentifier -> ecdsa-with-SHA224
+    const tampered = parseCertificate(der);
+    expect(tampered.signatureAlgorithm).toBe('1.2.840.10045.4.3.1');
+    expect(await verifyChain(tampered, { roots: [root.certificate], now })).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
+  it('an invalid now (malformed), rather than silently passing validity checks', async () => {
+    const leaf = await issueTestLeaf(root);
+    expect(await verifyChain(leaf.certificate, { roots: [root.certificate], now: new Date(Number.NaN) })).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
   it('a self-signed CA presented as its own leaf, even when it is a trusted root', async () => {
     expect(await verifyChain(root.certificate, { roots: [root.certificate], now })).toMatchObject({ ok: false });
   });

@@ -47,6 +47,7 @@ const UNDERSTOOD = new Set<string>([
 export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainOptions, crypto: Crypto = globalThis.crypto): Promise<ChainResult> {
   const maxDepth = options.maxDepth ?? 5;
   const skew = options.skewSeconds ?? 0;
+  if (!(options.now instanceof Date) || Number.isNaN(options.now.getTime())) return fail('malformed', 'now is not a valid Date');
   const leafProblem = usabilityProblem(leaf, 'leaf', options.now, skew);
   if (leafProblem) return leafProblem;
   if (options.requiredEku !== undefined) {
