@@ -1,0 +1,618 @@
+// deploy/ against the real local control plane (kube-apiserver 1.20 + kube-controller-manager):
+// every kustomization applies with server-side apply (real validation), the pod specs meet
+// PodSecurity "restricted", the containers' args are accepted by each app's own flag parser, and
+// the RBAC grants each identity exactly what it needs — proved with SubjectAccessReviews and with
+// real requests made with each service account's token and with a real scraper certificate.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import {
+  ApiException,
+  AuthorizationV1Api,
+  CertificatesV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+  Watch,
+} from '@kubernetes/client-node';
+import type { V1CertificateSigningRequest, V1PolicyRule } from '@kubernetes/client-node';
+import { localClusterFromInject, localClusterHandleFromInject } from '@certscrape/local-cluster/testing';
+import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster/testing';
+import { commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair } from '@certscrape/pkcs';
+import { ApplyError, DEPLOY_COMPONENTS, DEPLOY_DIR, applyKustomization, applyObjects, renderDeploy, toKubeConfig } from './support/apply-manifests.js';
+import { objectId } from './support/kustomize.js';
+import type { KubeObject } from './support/kustomize.js';
+import { hardeningViolations, restrictedViolations } from './support/pod-security.js';
+
+const NS = 'monitoring';
+const SCRAPER = 'system:serviceaccount:monitoring:prometheus-k8s';
+const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
+const saUser = (name: string, ns = NS) => `system:serviceaccount:${ns}:${name}`;
+const saGroups = (ns = NS) => ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'];
+
+/** The identities certscrape creates, as kube-apiserver authenticates them. */
+const WHO = {
+  approver: { user: saUser('csr-approver'), groups: saGroups() },
+  operator: { user: saUser('monitoring-operator'), groups: saGroups() },
+  /** The scraper with its client certificate (CN only, no O): x509 adds system:authenticated. */
+  scraperCert: { user: SCRAPER, groups: ['system:authenticated'] },
+  /** The bare user, to see what certscrape grants without any cluster-default group binding. */
+  scraperBare: { user: SCRAPER, groups: [] as string[] },
+  scraperToken: { user: SCRAPER, groups: saGroups() },
+  exampleTarget: { user: saUser('example-exporter'), groups: saGroups() },
+} as const;
+type Who = keyof typeof WHO;
+
+interface Access {
+  readonly verb: string;
+  readonly group?: string;
+  readonly resource?: string;
+  readonly subresource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly path?: string;
+}
+const csr = (verb: string, extra: Partial<Access> = {}): Access => ({ verb, group: 'certificates.k8s.io', resource: 'certificatesigningrequests', ...extra });
+const signer = (verb: string, name: string): Access => ({ verb, group: 'certificates.k8s.io', resource: 'signers', name });
+const secret = (verb: string, namespace: string, name?: string): Access => ({ verb, resource: 'secrets', namespace, ...(name === undefined ? {} : { name }) });
+const cm = (verb: string, namespace: string, name?: string): Access => ({ verb, resource: 'configmaps', namespace, ...(name === undefined ? {} : { name }) });
+const lease = (verb: string, name?: string): Access => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace: NS, ...(name === undefined ? {} : { name }) });
+const url = (verb: string, path: string): Access => ({ verb, path });
+
+/** [identity, access, allowed] — what each identity must be able to do, and a sample of what it must not. */
+const MATRIX: readonly (readonly [Who, Access, boolean])[] = [
+  // csr-approver: approve exactly one signer.
+  ['approver', signer('approve', CLIENT_SIGNER), true],
+  ['approver', signer('approve', 'kubernetes.io/kubelet-serving'), false],
+  ['approver', signer('approve', 'kubernetes.io/legacy-unknown'), false],
+  ['approver', signer('approve', 'kubernetes.io/kube-apiserver-client-kubelet'), false],
+  ['approver', signer('approve', '*'), false],
+  ['approver', signer('approve', 'kubernetes.io/*'), false],
+  ['approver', signer('approve', 'example.com/other'), false],
+  ['approver', signer('sign', CLIENT_SIGNER), false],
+  ['approver', csr('get'), true],
+  ['approver', csr('list'), true],
+  ['approver', csr('watch'), true],
+  ['approver', csr('update', { subresource: 'approval' }), true],
+  ['approver', csr('update'), false],
+  ['approver', csr('patch'), false],
+  ['approver', csr('update', { subresource: 'status' }), false],
+  ['approver', csr('create'), false],
+  ['approver', csr('delete'), false],
+  ['approver', { verb: 'create', resource: 'events', namespace: 'default' }, true],
+  ['approver', { verb: 'create', resource: 'events', namespace: NS }, false],
+  ['approver', lease('create'), true],
+  ['approver', lease('get', 'certscrape-csr-approver'), true],
+  ['approver', lease('update', 'certscrape-csr-approver'), true],
+  ['approver', lease('update', 'certscrape-monitoring-operator'), false],
+  ['approver', lease('list'), false],
+  ['approver', secret('get', NS, 'metrics-client-certs'), false],
+  ['approver', secret('list', NS), false],
+  // monitoring-operator: its CSRs, its own objects, one ConfigMap in kube-system.
+  ['operator', csr('create'), true],
+  ['operator', csr('get'), true],
+  ['operator', csr('list'), true],
+  ['operator', csr('watch'), true],
+  ['operator', csr('delete'), true],
+  ['operator', csr('update'), false],
+  ['operator', csr('update', { subresource: 'approval' }), false],
+  ['operator', csr('update', { subresource: 'status' }), false],
+  ['operator', signer('approve', CLIENT_SIGNER), false],
+  ['operator', signer('sign', CLIENT_SIGNER), false],
+  ['operator', secret('create', NS), true],
+  ['operator', secret('get', NS, 'metrics-client-certs'), true],
+  ['operator', secret('list', NS, 'metrics-client-certs'), true],
+  ['operator', secret('watch', NS, 'metrics-client-certs'), true],
+  ['operator', secret('update', NS, 'metrics-client-certs'), true],
+  ['operator', secret('patch', NS, 'metrics-client-certs'), true],
+  ['operator', secret('delete', NS, 'metrics-client-certs'), false],
+  ['operator', secret('get', NS, 'metrics-client-certs-pending'), true],
+  ['operator', secret('update', NS, 'metrics-client-certs-pending'), true],
+  ['operator', secret('delete', NS, 'metrics-client-certs-pending'), true],
+  ['operator', secret('get', NS, 'someone-elses-secret'), false],
+  ['operator', secret('update', NS, 'someone-elses-secret'), false],
+  ['operator', secret('delete', NS, 'someone-elses-secret'), false],
+  ['operator', secret('list', NS), false],
+  ['operator', secret('watch', NS), false],
+  ['operator', secret('deletecollection', NS), false],
+  ['operator', cm('create', NS), true],
+  ['operator', cm('get', NS, 'metrics-client-ca'), true],
+  ['operator', cm('watch', NS, 'metrics-client-ca'), true],
+  ['operator', cm('update', NS, 'metrics-client-ca'), true],
+  ['operator', cm('delete', NS, 'metrics-client-ca'), false],
+  ['operator', cm('get', NS, 'prometheus-certscrape-config'), false],
+  ['operator', cm('list', NS), false],
+  ['operator', cm('get', 'kube-system', 'extension-apiserver-authentication'), true],
+  ['operator', cm('list', 'kube-system', 'extension-apiserver-authentication'), true],
+  ['operator', cm('watch', 'kube-system', 'extension-apiserver-authentication'), true],
+  ['operator', cm('update', 'kube-system', 'extension-apiserver-authentication'), false],
+  ['operator', cm('get', 'kube-system', 'kube-proxy'), false],
+  ['operator', cm('list', 'kube-system'), false],
+  ['operator', cm('watch', 'kube-system'), false],
+  ['operator', secret('create', 'kube-system'), false],
+  ['operator', { verb: 'create', resource: 'events', namespace: NS }, true],
+  ['operator', lease('create'), true],
+  ['operator', lease('get', 'certscrape-monitoring-operator'), true],
+  ['operator', lease('update', 'certscrape-monitoring-operator'), true],
+  ['operator', lease('update', 'certscrape-csr-approver'), false],
+  ['operator', { verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: NS, name: 'prometheus-k8s' }, false],
+  ['operator', { verb: 'impersonate', resource: 'users', name: SCRAPER }, false],
+  ['operator', { verb: 'create', resource: 'pods', namespace: NS }, false],
+  // the scraper: GET /metrics, nothing else.
+  ['scraperBare', url('get', '/metrics'), true],
+  ['scraperCert', url('get', '/metrics'), true],
+  ['scraperToken', url('get', '/metrics'), true],
+  ['scraperBare', url('post', '/metrics'), false],
+  ['scraperBare', url('get', '/metrics/slis'), false],
+  ['scraperBare', url('get', '/healthz'), false],
+  ['scraperBare', url('get', '/api'), false],
+  ['scraperCert', url('get', '/debug/pprof/'), false],
+  ['scraperCert', url('get', '/logs/'), false],
+  ['scraperCert', { verb: 'list', resource: 'pods' }, false],
+  ['scraperCert', { verb: 'list', resource: 'endpoints', namespace: NS }, false],
+  ['scraperCert', secret('get', NS, 'metrics-client-certs'), false],
+  ['scraperCert', cm('get', NS, 'metrics-client-ca'), false],
+  ['scraperCert', csr('create'), false],
+  ['scraperToken', { verb: 'list', resource: 'pods', namespace: NS }, false],
+  // the example target needs no API access at all.
+  ['exampleTarget', url('get', '/metrics'), false],
+  ['exampleTarget', { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' }, false],
+  ['exampleTarget', cm('get', NS, 'metrics-client-ca'), false],
+  // nobody: anything with "*".
+  ...(Object.keys(WHO) as Who[]).map((who) => [who, { verb: '*', group: '*', resource: '*' }, false] as const),
+  ...(Object.keys(WHO) as Who[]).map((who) => [who, url('*', '*'), false] as const),
+];
+
+let info: ClusterInfo;
+let cluster: LocalCluster;
+let admin: KubeConfig;
+let work: string;
+const createdCsrs: string[] = [];
+
+async function allowed(who: { user: string; groups: readonly string[] }, a: Access): Promise<{ allowed: boolean; reason?: string }> {
+  const api = admin.makeApiClient(AuthorizationV1Api);
+  const review = await api.createSubjectAccessReview({
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: who.user,
+        groups: [...who.groups],
+        ...(a.path !== undefined
+          ? { nonResourceAttributes: { verb: a.verb, path: a.path } }
+          : { resourceAttributes: { verb: a.verb, group: a.group ?? '', resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name } }),
+      },
+    },
+  });
+  return { allowed: review.status?.allowed === true, reason: review.status?.reason };
+}
+
+async function saKubeconfig(name: string): Promise<KubeConfig> {
+  return toKubeConfig(await cluster.serviceAccountKubeconfig({ namespace: NS, name, out: join(work, `${name}.kubeconfig`), expirationSeconds: 3600 }));
+}
+
+async function statusOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    if (e instanceof ApiException) return e.code;
+    throw e;
+  }
+}
+
+async function newCsr(kc: KubeConfig, cn: string, signerName: string, usages: string[]): Promise<{ csr: V1CertificateSigningRequest; keyPem: string }> {
+  const keys = await generateKeyPair();
+  const parsed = await createCsr({ subject: commonNameInput(cn), keys });
+  const created = await kc.makeApiClient(CertificatesV1Api).createCertificateSigningRequest({
+    body: {
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { generateName: 'certscrape-deploy-test-', labels: { 'app.kubernetes.io/part-of': 'certscrape-test' } },
+      spec: { request: Buffer.from(parsed.pem).toString('base64'), signerName, usages },
+    },
+  });
+  createdCsrs.push(created.metadata?.name ?? '');
+  return { csr: created, keyPem: await exportPrivateKeyPem(keys) };
+}
+
+function approve(kc: KubeConfig, c: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
+  return kc.makeApiClient(CertificatesV1Api).replaceCertificateSigningRequestApproval({
+    name: c.metadata?.name ?? '',
+    body: { ...c, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'DeployManifestsTest', message: 'approved by the deploy-manifests test' }] } },
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function httpsGet(path: string, tls: { cert?: string; key?: string }): Promise<{ status: number; body: string }> {
+  const server = new URL(info.server);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: server.hostname, port: server.port, path, method: 'GET', ca: readFileSync(info.caFile), ...tls, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const rendered = renderDeploy();
+const deployments = rendered.filter((o) => o.kind === 'Deployment');
+const roles = rendered.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+
+function rulesOf(o: { rules?: unknown }): V1PolicyRule[] {
+  return (o.rules ?? []) as V1PolicyRule[];
+}
+function wildcards(rules: readonly V1PolicyRule[]): string[] {
+  const found: string[] = [];
+  for (const r of rules) {
+    for (const [field, values] of Object.entries({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames, nonResourceURLs: r.nonResourceURLs })) {
+      for (const v of values ?? []) if (v.includes('*')) found.push(`${field}: ${v}`);
+    }
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  info = localClusterFromInject();
+  cluster = await localClusterHandleFromInject();
+  admin = toKubeConfig(info.kubeconfig);
+  work = mkdtempSync(join(tmpdir(), 'deploy-manifests-'));
+  await applyKustomization(admin);
+});
+
+afterAll(async () => {
+  const certs = admin?.makeApiClient(CertificatesV1Api);
+  for (const name of createdCsrs) if (name !== '') await statusOf(certs.deleteCertificateSigningRequest({ name }));
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe('applying deploy/ to kube-apiserver', () => {
+  it('applies every component kustomization cleanly, and re-applying is a no-op (same resourceVersion)', async () => {
+    const objects = KubernetesObjectApi.makeApiClient(admin);
+    for (const component of DEPLOY_COMPONENTS) {
+      const before = new Map<string, string | undefined>();
+      for (const o of renderDeploy(component)) {
+        const live = await objects.read({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } });
+        before.set(objectId(o), live.metadata?.resourceVersion);
+      }
+      const applied = await applyKustomization(admin, component);
+      expect(applied.length, component).toBe(before.size);
+      for (const a of applied) {
+        const id = objectId(a as KubeObject);
+        expect(a.metadata?.resourceVersion, id).toBe(before.get(id));
+      }
+    }
+  });
+
+  it('the server stores what was rendered (no field silently dropped)', async () => {
+    const objects = KubernetesObjectApi.makeApiClient(admin);
+    for (const d of deployments) {
+      const live = (await objects.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata.name, namespace: d.metadata.namespace } })) as unknown as KubeObject;
+      const pick = (o: KubeObject) =>
+        ((o['spec'] as { template: { spec: { containers: { name: string; args?: string[]; securityContext?: unknown }[] } } }).template.spec.containers).map((c) => ({
+          name: c.name,
+          args: c.args,
+          securityContext: c.securityContext,
+        }));
+      expect(pick(live), d.metadata.name).toEqual(pick(d));
+    }
+    for (const r of roles) {
+      const live = (await objects.read({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.metadata.name, namespace: r.metadata.namespace } })) as unknown as { rules?: unknown };
+      expect(live.rules, objectId(r)).toEqual(r['rules']);
+    }
+  });
+
+  it('is really validated by the server: a typo or an inconsistent Deployment is refused', async () => {
+    const base = deployments.find((d) => d.metadata.name === 'csr-approver');
+    if (base === undefined) throw new Error('csr-approver Deployment not rendered');
+    const typo = structuredClone(base);
+    const c = (typo['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0]!;
+    c['securityContext'] = { ...(c['securityContext'] as object), readOnlyRootFileSystem: true };
+    const mismatch = structuredClone(base);
+    (mismatch['spec'] as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels = { 'app.kubernetes.io/name': 'something-else' };
+    for (const [what, o, said] of [
+      ['typo', typo, /readOnlyRootFileSystem/],
+      ['selector mismatch', mismatch, /selector/],
+    ] as const) {
+      const err = await applyObjects(admin, [o], { dryRun: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, what).toBeInstanceOf(ApplyError);
+      expect((err as ApplyError).code).toBe('APPLY_ERR_REJECTED');
+      expect((err as ApplyError).status, what).toBeGreaterThanOrEqual(400);
+      expect((err as ApplyError).message, what).toMatch(said);
+    }
+  });
+
+  it('every pod template meets PodSecurity "restricted" (1.20 has no PodSecurity admission) and certscrape hardening', () => {
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['csr-approver', 'example-exporter', 'monitoring-operator', 'prometheus-certscrape']);
+    for (const d of deployments) {
+      const template = (d['spec'] as { template: { metadata?: unknown; spec?: unknown } }).template;
+      expect(restrictedViolations(template), d.metadata.name).toEqual([]);
+      // The example exporter listens on loopback only: it has a liveness (exec) probe, no readiness probe.
+      expect(hardeningViolations(template, { livenessOnly: ['exporter'] }), d.metadata.name).toEqual([]);
+    }
+    const ns = rendered.find((o) => o.kind === 'Namespace' && o.metadata.name === NS);
+    expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it("each container's args are accepted by that app's own flag parser, and the names pinned in RBAC are the apps' names", async () => {
+    const container = (deployment: string, name: string): { args: string[] } => {
+      const d = deployments.find((x) => x.metadata.name === deployment);
+      const c = (d?.['spec'] as { template: { spec: { containers: { name: string; args: string[] }[] } } } | undefined)?.template.spec.containers.find((x) => x.name === name);
+      if (c === undefined) throw new Error(`${deployment}/${name} not rendered`);
+      return c;
+    };
+    const pinned = (role: string, resource: string): string[] =>
+      rulesOf(roles.find((r) => r.kind === 'Role' && r.metadata.name === role) as { rules?: unknown })
+        .filter((r) => r.resources?.includes(resource))
+        .flatMap((r) => r.resourceNames ?? []);
+
+    const approver = await import('@certscrape/csr-approver');
+    const a = approver.parseConfig(container('csr-approver', 'csr-approver').args, {}, 'test-host');
+    expect(a.kind === 'run' ? 'run' : a.stderr).toBe('run');
+    if (a.kind === 'run') {
+      expect(pinned('certscrape-csr-approver-leader-election', 'leases')).toEqual([a.config.leaderElectionId]);
+      expect(a.config.leaderElectionNamespace).toBe(NS);
+      expect(a.config.scraperIdentity).toBe(SCRAPER);
+    }
+
+    const operator = await import('@certscrape/monitoring-operator');
+    const o = operator.parseConfig({ args: container('monitoring-operator', 'monitoring-operator').args, env: {}, pid: 1 });
+    expect(o.kind).toBe('run');
+    if (o.kind === 'run') {
+      expect(pinned('certscrape-monitoring-operator', 'secrets').sort()).toEqual([o.config.secretName, o.config.stateSecretName].sort());
+      expect(pinned('certscrape-monitoring-operator', 'configmaps')).toEqual([o.config.caConfigMapName]);
+      expect(pinned('certscrape-monitoring-operator', 'leases')).toEqual([o.config.leaseName]);
+      expect(o.config.namespace).toBe(NS);
+      expect(o.config.scraperIdentity).toBe(SCRAPER);
+    }
+
+    const proxy = await import('@certscrape/scraper-proxy');
+    const p = proxy.parseArgs(container('prometheus-certscrape', 'scraper-proxy').args);
+    expect(p.kind === 'run' ? 'run' : p.stderr).toBe('run');
+    // Prometheus's proxy_url points at the proxy's --listen-address.
+    const promConfig = parseYaml(
+      ((rendered.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'prometheus-certscrape-config')?.['data'] as Record<string, string>) ?? {})['prometheus.yml'] ?? '',
+    ) as { scrape_configs: { proxy_url?: string }[] };
+    const listen = container('prometheus-certscrape', 'scraper-proxy').args.find((x) => x.startsWith('--listen-address='))?.split('=')[1];
+    expect(promConfig.scrape_configs.filter((s) => s.proxy_url !== undefined).map((s) => s.proxy_url)).toEqual([`http://${listen}`]);
+
+    const targetAuth = await import('@certscrape/target-auth');
+    expect(targetAuth.parseSidecarFlags(container('example-exporter', 'target-auth').args).kind).toBe('run');
+  });
+
+  it('the plain Prometheus examples pass `promtool check config`', () => {
+    const files = [join(DEPLOY_DIR, 'prometheus/scrape-config-cert-files.yml'), join(DEPLOY_DIR, 'prometheus/scrape-config-proxy-url.yml')];
+    const embedded = rendered.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'prometheus-certscrape-config');
+    const embeddedFile = join(work, 'embedded-prometheus.yml');
+    writeFileSync(embeddedFile, (embedded?.['data'] as Record<string, string>)['prometheus.yml'] ?? '');
+    for (const file of [...files, embeddedFile]) {
+      // promtool checks that tls files exist: re-root every *_file path into a scratch dir.
+      const root = join(work, 'fsroot');
+      const text = readFileSync(file, 'utf8').replace(/(_file:\s*)(\/\S+)/g, (_m, k: string, path: string) => {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), 'placeholder');
+        return `${k}${join(root, path)}`;
+      });
+      const checked = join(work, 'checked.yml');
+      writeFileSync(checked, text);
+      const out = execFileSync('promtool', ['check', 'config', checked], { encoding: 'utf8' });
+      expect(out, file).toContain('SUCCESS');
+    }
+  });
+
+  it('the prometheus-operator examples reference the real Secret keys, ConfigMap and Service port', () => {
+    const docs = ['service-monitor-secret-refs.yaml', 'service-monitor-files.yaml', 'scrape-class.yaml'].flatMap((f) =>
+      readFileSync(join(DEPLOY_DIR, 'prometheus', f), 'utf8')
+        .split(/^---$/m)
+        .map((d) => parseYaml(d) as { kind: string; spec: Record<string, unknown> }),
+    );
+    const monitors = docs.filter((d) => d.kind === 'ServiceMonitor');
+    expect(monitors).toHaveLength(3);
+    const service = rendered.find((o) => o.kind === 'Service' && o.metadata.name === 'example-exporter') as KubeObject;
+    const servicePorts = (service['spec'] as { ports: { name: string }[]; selector: Record<string, string> }).ports.map((p) => p.name);
+    const serviceLabels = service.metadata.labels ?? {};
+    const certPaths = new Set<string>();
+    for (const m of monitors) {
+      for (const [k, v] of Object.entries((m.spec['selector'] as { matchLabels: Record<string, string> }).matchLabels)) expect(serviceLabels[k]).toBe(v);
+      for (const e of m.spec['endpoints'] as { port: string; tlsConfig?: Record<string, unknown> }[]) {
+        expect(servicePorts).toContain(e.port);
+        const tls = e.tlsConfig ?? {};
+        if (tls['cert'] !== undefined) {
+          expect(tls['cert']).toEqual({ secret: { name: 'metrics-client-certs', key: 'tls.crt' } });
+          expect(tls['keySecret']).toEqual({ name: 'metrics-client-certs', key: 'tls.key' });
+        }
+        if (tls['certFile'] !== undefined) certPaths.add(`${String(tls['certFile'])}|${String(tls['keyFile'])}`);
+      }
+    }
+    const prom = docs.find((d) => d.kind === 'Prometheus');
+    expect(prom?.spec['secrets']).toEqual(['metrics-client-certs']);
+    expect(prom?.spec['serviceAccountName']).toBe('prometheus-k8s');
+    for (const c of prom?.spec['scrapeClasses'] as { tlsConfig: { certFile: string; keyFile: string } }[]) certPaths.add(`${c.tlsConfig.certFile}|${c.tlsConfig.keyFile}`);
+    // Every file variant points at where prometheus-operator mounts spec.secrets.
+    expect([...certPaths]).toEqual(['/etc/prometheus/secrets/metrics-client-certs/tls.crt|/etc/prometheus/secrets/metrics-client-certs/tls.key']);
+  });
+});
+
+describe('RBAC: exactly what each identity needs (SubjectAccessReview)', () => {
+  it('no Role or ClusterRole of certscrape contains "*", rendered or as stored', async () => {
+    for (const r of roles) expect(wildcards(rulesOf(r as { rules?: unknown })), objectId(r)).toEqual([]);
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    const labelSelector = 'app.kubernetes.io/part-of=certscrape';
+    const live = [...(await rbac.listClusterRole({ labelSelector })).items, ...(await rbac.listRoleForAllNamespaces({ labelSelector })).items];
+    expect(live.length).toBe(roles.length);
+    for (const r of live) expect(wildcards(r.rules ?? []), r.metadata?.name).toEqual([]);
+  });
+
+  it.each(MATRIX.map(([who, access, allow]) => [`${who} ${allow ? 'CAN' : 'cannot'} ${access.verb} ${access.path ?? [access.group, access.resource, access.subresource].filter(Boolean).join('/')}${access.namespace ? ` in ${access.namespace}` : ''}${access.name ? ` named ${access.name}` : ''}`, who, access, allow] as const))(
+    '%s',
+    async (_title, who, access, allow) => {
+      const r = await allowed(WHO[who], access);
+      expect(r.allowed, r.reason).toBe(allow);
+    },
+  );
+
+  it('nobody bound by any certscrape binding can get, list or watch Secrets in kube-system', async () => {
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    const labelSelector = 'app.kubernetes.io/part-of=certscrape';
+    const bindings = [...(await rbac.listClusterRoleBinding({ labelSelector })).items, ...(await rbac.listRoleBindingForAllNamespaces({ labelSelector })).items];
+    expect(bindings.length).toBe(rendered.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding').length);
+    const subjects = new Map<string, { user: string; groups: string[] }>();
+    for (const b of bindings) {
+      for (const s of b.subjects ?? []) {
+        if (s.kind === 'ServiceAccount') subjects.set(`sa:${s.namespace}/${s.name}`, { user: saUser(s.name, s.namespace), groups: saGroups(s.namespace) });
+        else if (s.kind === 'User') subjects.set(`user:${s.name}`, { user: s.name, groups: ['system:authenticated'] });
+        else throw new Error(`unexpected subject kind ${s.kind} in ${b.metadata?.name}: groups would need their own review`);
+      }
+    }
+    expect([...subjects.keys()].sort()).toEqual(['sa:monitoring/csr-approver', 'sa:monitoring/monitoring-operator', `user:${SCRAPER}`]);
+    for (const [key, who] of subjects) {
+      for (const verb of ['get', 'list', 'watch']) {
+        expect((await allowed(who, secret(verb, 'kube-system'))).allowed, `${key} ${verb}`).toBe(false);
+        expect((await allowed(who, secret(verb, 'kube-system', 'any-secret'))).allowed, `${key} ${verb} named`).toBe(false);
+      }
+    }
+  });
+});
+
+describe('RBAC: real requests with each identity', () => {
+  it('the approver can approve a kube-apiserver-client CSR, and kube-apiserver refuses its approval of a kubelet-serving CSR', async () => {
+    const approverKc = await saKubeconfig('csr-approver');
+    const client = await newCsr(admin, 'certscrape-deploy-test-client', CLIENT_SIGNER, ['digital signature', 'client auth']);
+    const approved = await approve(approverKc, client.csr);
+    expect(approved.status?.conditions?.map((c) => c.type)).toEqual(['Approved']);
+
+    const serving = await newCsr(admin, 'system:node:certscrape-test', 'kubernetes.io/kubelet-serving', ['digital signature', 'server auth']);
+    const err = await approve(approverKc, serving.csr).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApiException);
+    expect((err as ApiException<unknown>).code).toBe(403);
+    expect(String((err as ApiException<unknown>).body)).toContain('kubernetes.io/kubelet-serving');
+  });
+
+  it('the operator can create a CSR but cannot approve it, not even its own', async () => {
+    const operatorKc = await saKubeconfig('monitoring-operator');
+    const own = await newCsr(operatorKc, SCRAPER, CLIENT_SIGNER, ['digital signature', 'client auth']);
+    expect(own.csr.spec.username).toBe(saUser('monitoring-operator'));
+    expect(await statusOf(approve(operatorKc, own.csr))).toBe(403);
+  });
+
+  it('the operator reads extension-apiserver-authentication only through a name-scoped get/list/watch', async () => {
+    const operatorKc = await saKubeconfig('monitoring-operator');
+    const core = operatorKc.makeApiClient(CoreV1Api);
+    const name = 'extension-apiserver-authentication';
+    const fieldSelector = `metadata.name=${name}`;
+    const got = await core.readNamespacedConfigMap({ name, namespace: 'kube-system' });
+    expect(got.data?.['client-ca-file']).toContain('BEGIN CERTIFICATE');
+    const scoped = await core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector });
+    expect(scoped.items.map((i) => i.metadata?.name)).toEqual([name]);
+    expect(await statusOf(core.listNamespacedConfigMap({ namespace: 'kube-system' }))).toBe(403);
+    expect(await statusOf(core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector: 'metadata.name=kube-root-ca.crt' }))).toBe(403);
+    expect(await statusOf(core.listNamespacedSecret({ namespace: 'kube-system' }))).toBe(403);
+
+    // A real watch, scoped by the field selector, is authorized and delivers the object.
+    const seen = await new Promise<string>((resolve, reject) => {
+      let req: { abort: () => void } | undefined;
+      new Watch(operatorKc)
+        .watch(
+          '/api/v1/namespaces/kube-system/configmaps',
+          { fieldSelector },
+          (type, obj: { metadata?: { name?: string } }) => {
+            resolve(`${type} ${obj.metadata?.name ?? ''}`);
+            req?.abort();
+          },
+          (e: unknown) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : undefined),
+        )
+        .then((r) => (req = r), reject);
+    });
+    expect(seen).toBe(`ADDED ${name}`);
+    // ... and an unscoped one is refused.
+    const unscoped = await new Promise<unknown>((resolve) => {
+      new Watch(operatorKc).watch('/api/v1/namespaces/kube-system/configmaps', {}, () => resolve('event'), (e: unknown) => resolve(e)).catch(resolve);
+    });
+    expect(String(unscoped)).toMatch(/403|Forbidden/i);
+  });
+
+  it("the operator manages its own Secrets and cannot read, change or delete another Secret in monitoring", async () => {
+    const operatorKc = await saKubeconfig('monitoring-operator');
+    const core = operatorKc.makeApiClient(CoreV1Api);
+    const adminCore = admin.makeApiClient(CoreV1Api);
+    const other = 'certscrape-deploy-test-other';
+    await statusOf(adminCore.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }));
+    await adminCore.createNamespacedSecret({ namespace: NS, body: { metadata: { name: other }, stringData: { token: 'not-for-the-operator' } } });
+    try {
+      expect(await statusOf(core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'metrics-client-certs-pending' }, stringData: { 'csr-name': 'x' } } }))).toBe(200);
+      expect(await statusOf(core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }))).toBe(200);
+      expect(await statusOf(core.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }))).toBe(200);
+      expect(await statusOf(core.readNamespacedSecret({ name: other, namespace: NS }))).toBe(403);
+      expect(await statusOf(core.replaceNamespacedSecret({ name: other, namespace: NS, body: { metadata: { name: other }, stringData: { token: 'x' } } }))).toBe(403);
+      expect(await statusOf(core.deleteNamespacedSecret({ name: other, namespace: NS }))).toBe(403);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: NS }))).toBe(403);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: NS, fieldSelector: 'metadata.name=metrics-client-certs' }))).toBe(200);
+    } finally {
+      await statusOf(adminCore.deleteNamespacedSecret({ name: other, namespace: NS }));
+      await statusOf(adminCore.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }));
+    }
+  });
+
+  it("a certificate for the scraper identity gets kube-apiserver's /metrics and nothing else", async () => {
+    const { csr: c, keyPem } = await newCsr(admin, SCRAPER, CLIENT_SIGNER, ['digital signature', 'client auth']);
+    await approve(admin, c);
+    const certs = admin.makeApiClient(CertificatesV1Api);
+    const certificate = await waitFor('the scraper certificate to be issued', async () => {
+      const cur = await certs.readCertificateSigningRequest({ name: c.metadata?.name ?? '' });
+      return cur.status?.certificate ? Buffer.from(cur.status.certificate, 'base64').toString('utf8') : undefined;
+    });
+    const tls = { cert: certificate, key: keyPem };
+    const metrics = await httpsGet('/metrics', tls);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('apiserver_request_total');
+    for (const path of ['/api/v1/pods', '/api/v1/namespaces/monitoring/secrets/metrics-client-certs', '/metrics/slis', '/debug/pprof/', '/apis/certificates.k8s.io/v1/certificatesigningrequests']) {
+      expect((await httpsGet(path, tls)).status, path).toBe(403);
+    }
+    // Without the certificate: not authenticated as the scraper (anonymous is 401 or 403, never 200).
+    expect([401, 403]).toContain((await httpsGet('/metrics', {})).status);
+  });
+
+  it('the scraper service account token gets /metrics and cannot list pods', async () => {
+    const scraperKc = await saKubeconfig('prometheus-k8s');
+    const token = (scraperKc.getCurrentUser()?.token ?? '') as string;
+    expect(token).not.toBe('');
+    const server = new URL(info.server);
+    const get = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        httpsRequest({ host: server.hostname, port: server.port, path, ca: readFileSync(info.caFile), headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await get('/metrics')).toBe(200);
+    expect(await get('/api/v1/namespaces/monitoring/pods')).toBe(403);
+  });
+});
