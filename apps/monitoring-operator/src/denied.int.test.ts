@@ -16,9 +16,10 @@ import {
   type Admin,
   type Approval,
   type OperatorProc,
+  uniqueNamespace,
 } from './test-support/harness.js';
 
-const NS = 'mo-denied';
+const NS = uniqueNamespace('mo-denied');
 const DENIALS = 4;
 const MESSAGE = 'integration test policy: not today';
 let cluster: LocalCluster;

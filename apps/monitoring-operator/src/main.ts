@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const shutdown = createShutdown({ log });
   const { kubeConfig, source } = loadKubeConfig({ kubeconfig: config.kubeconfig, env: process.env });
   log.info(
-    { kubeconfigSource: source, server: kubeConfig.getCurrentCluster()?.server, namespace: config.namespace, secret: config.secretName, caConfigMap: config.caConfigMapName, stateSecret: config.stateSecretName, scraperIdentity: config.scraperIdentity, signer: config.signerName, expirationSeconds: config.expirationSeconds, leaderElect: config.leaderElect },
+    { kubeconfigSource: source, server: kubeConfig.getCurrentCluster()?.server, namespace: config.namespace, targetSecret: config.secretName, caConfigMap: config.caConfigMapName, stateSecret: config.stateSecretName, scraperIdentity: config.scraperIdentity, signer: config.signerName, expirationSeconds: config.expirationSeconds, leaderElect: config.leaderElect },
     'starting',
   );
   const metrics = createMetrics();

@@ -23,9 +23,10 @@ import {
   type Admin,
   type Approval,
   type OperatorProc,
+  uniqueNamespace,
 } from './test-support/harness.js';
 
-const NS = 'mo-main';
+const NS = uniqueNamespace('mo-main');
 let info: ClusterInfo;
 let cluster: LocalCluster;
 let admin: Admin;
@@ -62,11 +63,14 @@ afterAll(async () => {
 
 describe('monitoring-operator against the local control plane', () => {
   it('from nothing, the Secret appears with a valid pair within seconds, and the cert authenticates as the scraper (403, not 401)', async () => {
-    const started = Date.now();
-    const { secret, cert } = await waitForValidSecret(admin, NS, () => true, 30_000).catch((e: unknown) => {
+    // Generous wait: node start-up on a loaded 2-core machine is slow; the operator's own time is asserted below.
+    const { secret, cert } = await waitForValidSecret(admin, NS, () => true, 90_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${operator.tail()}`);
     });
-    expect(Date.now() - started).toBeLessThan(30_000);
+    const leading = await operator.waitForLog('became leader', (l) => l['msg'] === 'became leader');
+    const created = new Date(secret.metadata!.creationTimestamp!).getTime();
+    // From leadership to the written Secret: seconds (creationTimestamp has 1 s resolution).
+    expect(created - Date.parse(String(leading['time']))).toBeLessThan(10_000);
     expect(secret.type).toBe('kubernetes.io/tls');
     expect(cert.subject).toHaveLength(1);
     expect(cert.subject[0]?.[0]?.value).toBe(SCRAPER_USERNAME);
@@ -75,7 +79,7 @@ describe('monitoring-operator against the local control plane', () => {
 
     const res = await requestWithClientCert(info, b64d(secret.data?.['tls.crt']), keyPem);
     expect(res.status).toBe(403);
-    expect(res.body).toContain(`"${SCRAPER_USERNAME}"`);
+    expect((JSON.parse(res.body) as { message: string }).message).toContain(`User "${SCRAPER_USERNAME}"`);
   });
 
   it('used exactly one CSR, with the generateName prefix, label, signer and usages, created by the operator SA, and deleted it after use', async () => {

@@ -15,9 +15,10 @@ import {
   type Admin,
   type Approval,
   type OperatorProc,
+  uniqueNamespace,
 } from './test-support/harness.js';
 
-const NS = 'mo-outage';
+const NS = uniqueNamespace('mo-outage');
 let cluster: LocalCluster;
 let admin: Admin;
 let operator: OperatorProc;

@@ -18,9 +18,10 @@ import {
   type Admin,
   type Approval,
   type OperatorProc,
+  uniqueNamespace,
 } from './test-support/harness.js';
 
-const NS = 'mo-restart';
+const NS = uniqueNamespace('mo-restart');
 let cluster: LocalCluster;
 let admin: Admin;
 let kubeconfig: string;

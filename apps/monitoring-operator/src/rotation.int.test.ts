@@ -20,9 +20,10 @@ import {
   type Admin,
   type Approval,
   type OperatorProc,
+  uniqueNamespace,
 } from './test-support/harness.js';
 
-const NS = 'mo-rotation';
+const NS = uniqueNamespace('mo-rotation');
 const SIGNING_SECONDS = 420;
 const OBSERVE_MS = 270_000;
 let cluster: LocalCluster | undefined;

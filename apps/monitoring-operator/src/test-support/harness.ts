@@ -389,12 +389,16 @@ export async function readSecret(admin: Admin, namespace: string, name = 'metric
 
 /** Waits until the Secret holds a valid pair whose certificate satisfies `accept`. */
 export async function waitForValidSecret(admin: Admin, namespace: string, accept: (cert: ParsedCertificate, secret: V1Secret) => boolean = () => true, timeoutMs = 30_000): Promise<{ secret: V1Secret; cert: ParsedCertificate }> {
+  let lastSeen = 'no Secret';
   return waitFor(`a valid pair in ${namespace}/metrics-client-certs`, async () => {
     const secret = await readSecret(admin, namespace);
     if (!secret) return undefined;
     const { cert, problems } = await checkSecretPair(secret);
+    lastSeen = `${secret.metadata?.resourceVersion}: ${problems.join(', ') || 'pair ok'}${cert && problems.length === 0 && !accept(cert, secret) ? ' (not accepted)' : ''}`;
     return cert && problems.length === 0 && accept(cert, secret) ? { secret, cert } : undefined;
-  }, timeoutMs);
+  }, timeoutMs).catch((e: unknown) => {
+    throw new Error(`${String(e)}; last seen: ${lastSeen}`);
+  });
 }
 
 /** GET `path` on kube-apiserver authenticating with a client certificate; returns the HTTP status. */
@@ -449,4 +453,9 @@ export async function startApproval(admin: Admin, cluster: LocalCluster, dir: st
   const recorder = new CsrRecorder(admin);
   await recorder.start((csr) => void decideCsr(admin, csr.metadata!.name!, 'Approved', 'approved by the integration test').catch(() => undefined));
   return { mode: 'manual (admin /approval)', stop: async () => recorder.stop() };
+}
+
+/** `prefix-<random>`: every run starts from nothing, even on a reused cluster. */
+export function uniqueNamespace(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 }
