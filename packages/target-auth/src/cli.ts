@@ -1,7 +1,5 @@
-import { pino } from 'pino';
 import { parseSidecarFlags } from './config.js';
 import { isTargetAuthError } from './errors.js';
-import { startSidecar } from './sidecar/sidecar.js';
 
 /** The `certscrape-target-auth` entry point: flags -> sidecar; SIGTERM/SIGINT close it. */
 async function main(): Promise<void> {
@@ -17,6 +15,8 @@ async function main(): Promise<void> {
     process.stdout.write(parsed.text);
     return;
   }
+  // Loaded only now, so --help and flag errors answer without loading TLS, pkcs, prom-client.
+  const [{ pino }, { startSidecar }] = await Promise.all([import('pino'), import('./sidecar/sidecar.js')]);
   const logger = pino({ name: 'certscrape-target-auth' });
   let sidecar;
   try {

@@ -12,7 +12,7 @@ export async function issueEmptyCnLeaf(ca: TestCa): Promise<TestLeaf> {
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: '7e57',
     subject: new x509.Name([{ '2.5.4.3': [''] }]),
-    issuer: new x509.Name(ca.certificate.subjectDer),
+    issuer: new x509.Name(new Uint8Array(ca.certificate.subjectDer)),
     notBefore: new Date(now - 3_600_000),
     notAfter: new Date(now + 3_600_000),
     signingAlgorithm: alg,
