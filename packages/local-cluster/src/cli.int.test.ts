@@ -83,7 +83,7 @@ describe('certscrape-cluster (the bin)', () => {
     const after = await cli(['status', '--state-dir', dir]);
     expect(after.code).toBe(1);
     expect(JSON.parse(after.stdout)).toMatchObject({ live: false, status: 'down' });
-  });
+  }, 600_000);
 
   it('kubeconfig and down on a dir without a cluster fail with LOCAL_CLUSTER_ERR_NO_STATE', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'lc-cli-empty-'));

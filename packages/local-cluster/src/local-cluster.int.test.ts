@@ -87,9 +87,9 @@ describe('the local control plane (shared by this vitest run)', () => {
     const url = `${info.server}/api/v1/namespaces/default/secrets`;
     const withCert = await httpGet(url, { ca, cert: certPem, key: keyPem });
     expect(withCert.status).toBe(403);
-    expect(withCert.body).toContain(`User "${name}"`);
+    expect((JSON.parse(withCert.body) as { message: string }).message).toContain(`User "${name}" cannot list`);
     const anonymous = await httpGet(url, { ca });
-    expect(anonymous.body).toContain('system:anonymous');
+    expect((JSON.parse(anonymous.body) as { message: string }).message).toContain('User "system:anonymous" cannot list');
   });
 
   it('records a service-account kubeconfig user as the CSR requester, with its groups', async () => {
