@@ -9,6 +9,7 @@ import type { PkcsErrorCode } from './errors.js';
 import { basicConstraintsExtension, EKU, extendedKeyUsageExtension, keyUsageExtension, subjectAltNameExtension } from './extensions.js';
 import { describeSpki, exportPrivateKeyPem, exportSpki, generateKeyPair } from './keys.js';
 import { decodePem, decodePemBlocks, encodePem } from './pem.js';
+import { derTlv } from './der.js';
 import { createTestCa, issueTestLeaf } from './testing/index.js';
 import type { TestCa } from './testing/index.js';
 
@@ -70,6 +71,23 @@ const mutatedString = (s: string) =>
     }
     return out;
   });
+
+/** Random well-formed DER trees over the tags these structures use (reaches deeper than byte noise). */
+const derTree: fc.Arbitrary<Uint8Array> = fc.letrec<{ node: Uint8Array }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.tuple(fc.constantFrom(0x02, 0x04, 0x05, 0x0c, 0x13, 0x16, 0x1e, 0x1c, 0x14, 0x17, 0x18, 0x81, 0x82, 0x86, 0x87, 0x88, 0x80), fc.uint8Array({ maxLength: 20 })).map(([t, c]) => derTlv(t, c)),
+    fc.constantFrom(
+      Uint8Array.of(0x06, 0x03, 0x55, 0x04, 0x03), Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x11), Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x13),
+      Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0f), Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x25), Uint8Array.of(0x01, 0x01, 0xff),
+      Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e), Uint8Array.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01),
+      Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07), Uint8Array.of(0x03, 0x02, 0x07, 0x80),
+    ),
+    fc.tuple(fc.constantFrom(0x30, 0x31, 0xa0, 0xa3, 0xa4, 0x03, 0x04), fc.array(tie('node'), { maxLength: 4 })).map(([t, kids]) =>
+      t === 0x03 ? derTlv(t, Uint8Array.of(0), ...kids) : derTlv(t, ...kids),
+    ),
+  ),
+})).node;
 
 let csrDer: Uint8Array;
 let certDer: Uint8Array;
@@ -137,6 +155,39 @@ describe('random bytes end in coded errors', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('random DER trees in the right places end in coded errors', () => {
+  it('parseCsr: SEQUENCE { SEQUENCE { INTEGER 0, tree, tree, [0] trees }, tree, BIT STRING }', () => {
+    fc.assert(
+      fc.property(derTree, derTree, fc.array(derTree, { maxLength: 3 }), derTree, (subject, spki, attrs, alg) =>
+        onlyCodedErrors(() => parseCsr(derTlv(0x30, derTlv(0x30, Uint8Array.of(2, 1, 0), subject, spki, derTlv(0xa0, ...attrs)), alg, Uint8Array.of(3, 1, 0)))),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parseCsr reports every SAN extension with random contents (decoded or decodeError), never fails the parse', () => {
+    fc.assert(
+      fc.property(fc.array(derTree, { maxLength: 3 }), (exts) => {
+        const valid = parseCsr(csrDer);
+        const attr = derTlv(0x30, Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e), derTlv(0x31, derTlv(0x30, ...exts.map((e) => derTlv(0x30, Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x11), derTlv(0x04, e))))));
+        const subject = derTlv(0x30);
+        const csr = parseCsr(derTlv(0x30, derTlv(0x30, Uint8Array.of(2, 1, 0), subject, valid.spki, derTlv(0xa0, attr)), derTlv(0x30, Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02)), Uint8Array.of(3, 1, 0)));
+        expect(csr.extensions).toHaveLength(exts.length);
+        for (const [i, e] of csr.extensions.entries()) {
+          expect(e.value).toEqual(exts[i]);
+          expect((e.decoded === undefined) !== (e.decodeError === undefined)).toBe(true);
+        }
+        return true;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('describeSpki and parseCertificate on random trees', () => {
+    fc.assert(fc.property(derTree, (t) => onlyCodedErrors(() => describeSpki(t)) && onlyCodedErrors(() => parseCertificate(t))), { numRuns: 500 });
   });
 });
 
