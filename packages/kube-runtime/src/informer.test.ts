@@ -164,6 +164,35 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('abandons a list that never answers and a watch that never connects (half-open connections), then retries', async () => {
+    const clock = new ManualClock(0);
+    let listCalls = 0;
+    let watchCalls = 0;
+    const hang = new Promise<never>(() => {});
+    const informer = new Informer<Obj>({
+      path: '/x',
+      clock,
+      random: () => 0.5,
+      requestTimeoutMs: 5_000,
+      backoff: { initialMs: 100, jitter: 0 },
+      list: async () => (++listCalls === 1 ? hang : { metadata: { resourceVersion: '1' }, items: [] }),
+      watch: { watch: () => (++watchCalls === 1 ? hang : new Promise(() => {})) },
+    });
+    informer.start();
+    await clock.advance(4_999);
+    expect(informer.health().synced).toBe(false);
+    await clock.advance(1);
+    expect(informer.health().lastError).toContain('list did not answer within 5000 ms');
+    await clock.advance(100);
+    expect(listCalls).toBe(2);
+    expect(informer.health().synced).toBe(true);
+    await clock.advance(5_000);
+    expect(informer.health().lastError).toContain('watch did not connect within 5000 ms');
+    await clock.advance(200);
+    expect(watchCalls).toBe(2);
+    await informer.stop();
+  });
+
   it('keeps going when a handler throws', async () => {
     const { clock, script, informer } = setup();
     informer.on(() => {

@@ -67,6 +67,8 @@ export interface InformerOptions<T> {
   readonly watchTimeoutSeconds?: number;
   /** A watch that stays silent this long after its server timeout is aborted and restarted. Default 30 s. */
   readonly watchGraceMs?: number;
+  /** A list, or a watch that has not answered with headers, is abandoned after this long. Default 60 s. */
+  readonly requestTimeoutMs?: number;
   /** Human name for logs. Default the path. */
   readonly name?: string;
   readonly clock?: Clock;
@@ -214,7 +216,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private async relist(): Promise<void> {
-    const result = await this.opts.list();
+    const result = await this.withTimeout(this.opts.list(), 'list');
     const fresh = new Map<string, T>();
     for (const item of result.items) fresh.set(objectKey(item), item);
     const events: InformerEvent<T>[] = [];
@@ -236,6 +238,21 @@ export class Informer<T extends KubernetesObject> {
     if (!this.state.synced) {
       this.state.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  /** Races `p` against the request timeout so a half-open connection cannot stall the loop. */
+  private async withTimeout<R>(p: Promise<R>, what: string): Promise<R> {
+    const timer = new AbortController();
+    const ms = this.opts.requestTimeoutMs ?? 60_000;
+    const timeout = this.clock.sleep(ms, timer.signal).then(() => {
+      if (!timer.signal.aborted) throw new Error(`${what} did not answer within ${ms} ms`);
+      return undefined as never;
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } finally {
+      timer.abort();
     }
   }
 
@@ -308,6 +325,11 @@ export class Informer<T extends KubernetesObject> {
         const rv = obj.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
       };
+      // A watch whose request never gets response headers is abandoned after the request timeout.
+      const connectMs = this.opts.requestTimeoutMs ?? 60_000;
+      void this.clock.sleep(connectMs, watchdog.signal).then(() => {
+        if (!settled && !this.state.watching && !watchdog.signal.aborted) finish(new Error(`watch did not connect within ${connectMs} ms`));
+      });
       this.opts.watch.watch(this.opts.path, query, onEvent, finish).then(
         (handle) => {
           if (settled) {
