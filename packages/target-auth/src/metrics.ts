@@ -6,7 +6,7 @@ export type DecisionResult = 'allowed' | 'unauthenticated' | 'forbidden' | 'not-
 /** How the request was (or was not) authenticated: `none` when no credentials were usable. */
 export type DecisionMethod = AuthenticationMethod | 'none';
 
-/** The metrics target-auth records. All methods are cheap (pre-bound label children). */
+/** The metrics target-auth records. `decision` (per request) is a plain array increment. */
 export interface TargetAuthMetrics {
   decision(method: DecisionMethod, result: DecisionResult): void;
   caBundleReload(result: 'success' | 'error', certificates?: number, at?: Date): void;
@@ -36,7 +36,31 @@ export const noopMetrics: TargetAuthMetrics = Object.freeze({
 export function createTargetAuthMetrics(options: { registry?: Registry } = {}): TargetAuthMetrics & { readonly registry: Registry } {
   const registry = options.registry ?? new Registry();
   const registers = [registry];
-  const decisions = new Counter({ name: 'certscrape_target_auth_decisions_total', help: 'Request decisions by authentication method and result.', labelNames: ['method', 'result'], registers });
+  // The per-request counter is kept in a plain array and folded into prom-client on scrape:
+  // prom-client's inc() hashes the label set on every call (~1 µs), too much for the hot path.
+  const methods = ['client-certificate', 'token', 'none'] as const;
+  const results = ['allowed', 'unauthenticated', 'forbidden', 'not-found', 'error'] as const;
+  const counts = new Float64Array(methods.length * results.length);
+  const reported = new Float64Array(counts.length);
+  const methodIndex: Record<string, number> = Object.fromEntries(methods.map((m, i) => [m, i * results.length]));
+  const resultIndex: Record<string, number> = Object.fromEntries(results.map((r, i) => [r, i]));
+  new Counter({
+    name: 'certscrape_target_auth_decisions_total',
+    help: 'Request decisions by authentication method and result.',
+    labelNames: ['method', 'result'],
+    registers,
+    collect() {
+      for (let m = 0; m < methods.length; m++) {
+        for (let r = 0; r < results.length; r++) {
+          const i = m * results.length + r;
+          const delta = (counts[i] as number) - (reported[i] as number);
+          // inc(labels, 0) still creates the series, so every combination is exported from the start.
+          this.inc({ method: methods[m] as string, result: results[r] as string }, delta);
+          reported[i] = counts[i] as number;
+        }
+      }
+    },
+  });
   const caReloads = new Counter({ name: 'certscrape_target_auth_ca_bundle_reloads_total', help: 'Client CA bundle (re)loads by result.', labelNames: ['result'], registers });
   const caCerts = new Gauge({ name: 'certscrape_target_auth_ca_bundle_certificates', help: 'Certificates in the current client CA bundle.', registers });
   const caLast = new Gauge({ name: 'certscrape_target_auth_ca_bundle_last_success_timestamp_seconds', help: 'When the current client CA bundle was loaded.', registers });
@@ -44,17 +68,11 @@ export function createTargetAuthMetrics(options: { registry?: Registry } = {}): 
   const delegated = new Counter({ name: 'certscrape_target_auth_delegated_requests_total', help: 'TokenReview/SubjectAccessReview requests sent to kube-apiserver.', labelNames: ['api', 'result'], registers });
   const cache = new Counter({ name: 'certscrape_target_auth_delegated_cache_lookups_total', help: 'Delegated authn/authz cache lookups.', labelNames: ['api', 'result'], registers });
 
-  // Pre-bound children: labels() hashes label values, so do it once, not per request.
-  const decisionChildren: Record<string, Record<string, { inc(): void }>> = {};
-  for (const m of ['client-certificate', 'token', 'none'] as const) {
-    const byResult: Record<string, { inc(): void }> = {};
-    for (const r of ['allowed', 'unauthenticated', 'forbidden', 'not-found', 'error'] as const) byResult[r] = decisions.labels(m, r);
-    decisionChildren[m] = byResult;
-  }
   return {
     registry,
     decision(method, result) {
-      decisionChildren[method]?.[result]?.inc();
+      const i = (methodIndex[method] as number) + (resultIndex[result] as number);
+      counts[i] = (counts[i] as number) + 1;
     },
     caBundleReload(result, certificates, at) {
       caReloads.labels(result).inc();

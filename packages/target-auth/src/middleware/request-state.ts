@@ -17,12 +17,22 @@ export function setRequestUser(req: IncomingMessage, user: UserInfo): void {
   (req as WithState)[USER] = user;
 }
 
-/** `normalizeRequestPath(req.url)`, computed once per request. */
+// Scrapers request the same few URLs over and over: remember their (immutable) normalisations.
+const PATH_CACHE_LIMIT = 512;
+let pathCache = new Map<string, NormalizedPath>();
+
+/** `normalizeRequestPath(req.url)`, computed once per request (and memoised per distinct URL). */
 export function requestPath(req: IncomingMessage): NormalizedPath {
   const r = req as WithState;
   let p = r[PATH];
   if (p === undefined) {
-    p = normalizeRequestPath(req.url);
+    const url = req.url ?? '';
+    p = pathCache.get(url);
+    if (p === undefined) {
+      p = Object.freeze(normalizeRequestPath(url));
+      if (pathCache.size >= PATH_CACHE_LIMIT) pathCache = new Map();
+      pathCache.set(url, p);
+    }
     r[PATH] = p;
   }
   return p;
