@@ -112,7 +112,7 @@ describe('importPrivateKeyPem', () => {
 describe('describeSpki', () => {
   it.each<[string, string[], ReturnType<typeof describeSpki>]>([
     ['RSA-1024 (bits from the modulus)', ['genrsa', '1024'], { kind: 'rsa', bits: 1024 }],
-    ['RSA-3072', ['genrsa', '3072'], { kind: 'rsa', bits: 3072 }],
+    ['RSA-1536 (an unusual size)', ['genrsa', '1536'], { kind: 'rsa', bits: 1536 }],
     ['P-521 (unsupported, curve reported)', ['ecparam', '-name', 'secp521r1', '-genkey', '-noout'], { kind: 'unsupported', algorithm: '1.2.840.10045.2.1', detail: '1.3.132.0.35' }],
     ['secp256k1 (unsupported)', ['ecparam', '-name', 'secp256k1', '-genkey', '-noout'], { kind: 'unsupported', algorithm: '1.2.840.10045.2.1', detail: '1.3.132.0.10' }],
     ['Ed25519 (unsupported)', ['genpkey', '-algorithm', 'ed25519'], { kind: 'unsupported', algorithm: '1.3.101.112' }],
