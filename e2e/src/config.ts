@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 export interface E2eEnvironment {
   /** CERTSCRAPE_K8S_BIN_DIR: prebuilt kube-apiserver/kube-controller-manager (printed by scripts/ensure-deps.sh). */
   readonly binDir: string | undefined;
-  /** CERTSCRAPE_E2E_INTERVAL: Prometheus scrape interval in seconds (default 1). */
+  /** CERTSCRAPE_E2E_INTERVAL: Prometheus scrape interval in seconds (default 2). */
   readonly intervalSeconds: number;
-  /** CERTSCRAPE_E2E_SIGNING_DURATION: cluster signing duration in seconds (default 480). */
+  /** CERTSCRAPE_E2E_SIGNING_DURATION: cluster signing duration in seconds (default 600). */
   readonly signingDurationSeconds: number;
   /** CERTSCRAPE_E2E_KEEP_WORKDIR=1: keep the scratch directory (logs) after cleanup, for debugging. */
   readonly keepWorkDir: boolean;
@@ -24,8 +24,8 @@ export function readE2eEnvironment(env: NodeJS.ProcessEnv = process.env): E2eEnv
   };
   return {
     binDir: env.CERTSCRAPE_K8S_BIN_DIR?.trim() || undefined,
-    intervalSeconds: num('CERTSCRAPE_E2E_INTERVAL', 1),
-    signingDurationSeconds: num('CERTSCRAPE_E2E_SIGNING_DURATION', 480),
+    intervalSeconds: num('CERTSCRAPE_E2E_INTERVAL', 2),
+    signingDurationSeconds: num('CERTSCRAPE_E2E_SIGNING_DURATION', 600),
     keepWorkDir: env.CERTSCRAPE_E2E_KEEP_WORKDIR === '1',
     reportPath: resolve(import.meta.dirname, '..', 'results', 'latest.json'),
   };

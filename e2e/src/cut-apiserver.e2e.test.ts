@@ -50,7 +50,7 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
 
   it('Given the operator ran: Secret metrics-client-certs holds a certificate for the scraper identity, issued through an approved CSR', () => {
     expect(outcome.issued.subject).toBe(`CN=${SCRAPER.identity}`);
-    expect(outcome.issued.approval).toMatch(/^Approved/);
+    expect(outcome.issued.approval).toMatch(/^Approved .* for requester system:serviceaccount:monitoring:monitoring-operator, signer kubernetes.io\/kube-apiserver-client$/);
     expect(outcome.issued.notAfter.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -93,7 +93,11 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
   });
 
   it('And the cleanup leaves no network namespace, veth link or control-plane process behind', async () => {
+    const before = await clusterStatus(join(workDir, 'cluster'));
+    const pids = Object.values(before.processes ?? {}).map((p) => p.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(3);
     await cleanup.run();
+    for (const pid of pids) expect(() => process.kill(pid, 0), `pid ${pid} still alive`).toThrow();
     expect(await runCommand(['ip', 'netns', 'list'])).not.toContain(outcome.namespace);
     expect(await runCommand(['ip', '-o', 'link'])).not.toContain(`cse${process.pid}h`);
     const status = await clusterStatus(join(workDir, 'cluster'));
