@@ -43,6 +43,15 @@ program
   .option('--kind-image <image>', 'kind: node image')
   .action(async (o: { stateDir: string; signingDuration: number; bindAddress: string; provider: ProviderName; kindName?: string; kindImage?: string }) => {
     const say = progressReporter((l) => process.stderr.write(l + '\n'));
+    // Interrupted while starting: stop what was started (the processes are detached and would outlive us).
+    const interrupt = (signal: NodeJS.Signals): void => {
+      say(`${signal}: stopping what was started`);
+      void attachLocalCluster(o.stateDir)
+        .then((c) => c.down())
+        .catch(() => undefined)
+        .finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
     const cluster = await upLocalCluster({
       stateDir: resolve(o.stateDir),
       signingDurationSeconds: o.signingDuration,
@@ -52,6 +61,7 @@ program
       ...(env.k8sBinDir && o.provider === 'local' ? { binDir: env.k8sBinDir } : {}),
       kind: { ...(o.kindName ? { name: o.kindName } : {}), ...(o.kindImage ? { image: o.kindImage } : {}) },
     });
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
     say('done');
     print(cluster.info);
   });

@@ -179,7 +179,7 @@ describe('a cluster of its own', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('down stops every process by pid and leaves none behind; a later up on the same dir starts afresh', async () => {
+  it('down stops every process by pid and leaves none behind; a later up on the same dir starts afresh, here on --bind-address 127.0.0.2', async () => {
     const shared = localClusterFromInject();
     own = await upLocalCluster({ stateDir: dir, binDir: shared.binDir, signingDurationSeconds: 600 });
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { processes: Record<string, { pid: number }> };
@@ -190,7 +190,9 @@ describe('a cluster of its own', () => {
     for (const pid of pids) expect(isRunning({ pid, startTime: undefined, log: '' }), `pid ${pid} still runs`).toBe(false);
     // Children of a process group are gone too: nothing in /proc still has a state-dir path on its command line.
     expect(processesMentioning(dir)).toEqual([]);
-    own = await upLocalCluster({ stateDir: dir, binDir: shared.binDir });
+    // Restarted on another loopback address: served there, with a serving certificate that covers it.
+    own = await upLocalCluster({ stateDir: dir, binDir: shared.binDir, bindAddress: '127.0.0.2' });
+    expect(own.info.server).toMatch(/^https:\/\/127\.0\.0\.2:\d+$/);
     expect((await httpGet(`${own.info.server}/readyz`, { ca: readFileSync(own.info.caFile, 'utf8'), ...adminTls(own.info) })).status).toBe(200);
   });
 });
