@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCertificate, parseCertificate } from './certificate.js';
 import type { ParsedCertificate } from './certificate.js';
-import { verifyChain } from './chain.js';
+import { MAX_CANDIDATE_CHECKS, verifyChain } from './chain.js';
 import type { ChainFailure, VerifyChainOptions } from './chain.js';
 import { basicConstraintsExtension, EKU, keyUsageExtension } from './extensions.js';
 import { generateKeyPair } from './keys.js';
@@ -164,6 +164,30 @@ describe('verifyChain refuses', () => {
     const opts = { roots: [root.certificate], intermediates: [i1.certificate, i2.certificate], now };
     expect(await verifyChain(leaf.certificate, opts)).toMatchObject({ ok: true });
     expect(await verifyChain(leaf.certificate, { ...opts, maxDepth: 2 })).toMatchObject({ ok: false, reason: 'path-length' });
+  });
+
+  it('bounds the path search when a peer presents many same-name, same-key CA certificates', async () => {
+    const keys = await generateKeyPair();
+    const first = await createCertificate({ subject: commonNameInput('loop CA'), publicKey: keys.publicKey, signer: { privateKey: keys.privateKey }, notBefore: at(-1), notAfter: at(24), ca: {} });
+    const clones = [first];
+    for (let k = 0; k < 11; k++) {
+      clones.push(await createCertificate({ subject: commonNameInput('loop CA'), publicKey: keys.publicKey, signer: { privateKey: keys.privateKey, certificate: first }, notBefore: at(-1), notAfter: at(24), ca: {} }));
+    }
+    const leaf = await issueTestLeaf({ certificate: first, keys, certPem: first.pem, keyPem: '' });
+    const impostorRoot = await createTestCa({ commonName: 'loop CA' });
+    let verifies = 0;
+    const counting = { getRandomValues: crypto.getRandomValues.bind(crypto), subtle: new Proxy(crypto.subtle, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'verify') return (...args: Parameters<SubtleCrypto['verify']>) => ((verifies += 1), target.verify(...args));
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) } as unknown as Crypto;
+    const r = await verifyChain(leaf.certificate, { roots: [impostorRoot.certificate], intermediates: clones, now }, counting);
+    expect(r.ok).toBe(false);
+    expect(verifies).toBeLessThanOrEqual(64); // unbounded, this search makes well over 64 signature checks
+    expect(MAX_CANDIDATE_CHECKS).toBe(64);
+    expect(verifies).toBeGreaterThan(0);
   });
 
   it('gives the same answer on repeated calls with the same parsed roots (caches do not leak results)', async () => {

@@ -27,6 +27,12 @@ export interface VerifyChainOptions {
   readonly maxDepth?: number;
 }
 
+/**
+ * Upper bound on issuer candidates examined per call. Presented intermediates are attacker-controlled:
+ * several same-name, same-key CA certificates would otherwise make the path search exponential.
+ */
+export const MAX_CANDIDATE_CHECKS = 64;
+
 /** Extensions whose criticality we honour; any other critical extension makes a certificate unusable. */
 const UNDERSTOOD = new Set<string>([
   OID.basicConstraints, OID.keyUsage, OID.extKeyUsage, OID.subjectAltName, OID.subjectKeyIdentifier, OID.authorityKeyIdentifier,
@@ -58,6 +64,7 @@ export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainO
   const rootIndex = indexBySubject(options.roots);
   const intermediates = options.intermediates ?? [];
 
+  let budget = MAX_CANDIDATE_CHECKS;
   let best: ChainResult | undefined;
   const consider = (r: ChainResult): void => {
     if (r.ok) return;
@@ -75,8 +82,12 @@ export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainO
     ];
     let nameMatched = false;
     for (const { c, root } of candidates) {
-      if (bytesEqual(c.der, cert.der) || path.some((p) => bytesEqual(p.der, c.der) && p !== cert)) continue;
+      if (path.some((p) => bytesEqual(p.der, c.der))) continue;
       nameMatched = true;
+      if (--budget < 0) {
+        consider(fail('untrusted', `gave up after examining ${MAX_CANDIDATE_CHECKS} issuer candidates`));
+        return undefined;
+      }
       if (!(await signedBy(cert, c, crypto))) {
         consider(fail('bad-signature', `${describe(cert)} is not signed by ${describe(c)}`));
         continue;

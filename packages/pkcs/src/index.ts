@@ -17,5 +17,5 @@ export { createCsr, parseCsr, verifyCsrSignature } from './csr.js';
 export type { CsrAttribute, ParsedCsr } from './csr.js';
 export { certificateMatchesKey, checkValidity, createCertificate, parseCertificate, parseCertificateBundle } from './certificate.js';
 export type { ParsedCertificate } from './certificate.js';
-export { verifyChain } from './chain.js';
+export { MAX_CANDIDATE_CHECKS, verifyChain } from './chain.js';
 export type { ChainFailure, ChainResult, VerifyChainOptions } from './chain.js';
