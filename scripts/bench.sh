@@ -14,5 +14,5 @@ if ! command -v nginx >/dev/null; then
   if command -v systemctl >/dev/null; then systemctl stop nginx 2>/dev/null || true; fi
   pkill -x nginx 2>/dev/null || true
 fi
-npx nx run-many -t build --output-style=stream >/dev/null
+out=$(npx nx run-many -t build --output-style=stream 2>&1) || { echo "$out" >&2; exit 1; }
 node bench/dist/main.js "$@"

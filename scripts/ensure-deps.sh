@@ -10,9 +10,15 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.certscrape-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
+  if [ -d node_modules ] && npm ls --all >/dev/null 2>&1; then
+    : # installed tree already satisfies the lockfile (e.g. after a local npm install)
+  else
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+  echo "$lock_hash" > node_modules/.certscrape-lock-hash
 fi
 
 debs=(prometheus prometheus-node-exporter openssl iproute2 iptables nftables curl procps)

@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import { Agent, request } from 'node:https';
 
 /** How the load generator connects: one pooled keep-alive connection per worker, or a new full TLS handshake per request. */
@@ -37,7 +38,7 @@ export interface LoadResult {
  * agent-less connection per request), `concurrency` workers in parallel.
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  const tls = { ca: o.ca, ...(o.cert ? { cert: o.cert, key: o.key } : {}), servername: o.servername ?? o.url.hostname };
+  const tls = { ca: o.ca, ...(o.cert ? { cert: o.cert, key: o.key } : {}), ...(o.servername ? { servername: o.servername } : /^[\d.]+$|:/.test(o.url.hostname) ? {} : { servername: o.url.hostname }) };
   const pool = { keepAlive: true, maxSockets: o.concurrency, maxFreeSockets: o.concurrency };
   const agent = o.proxy ? new HttpAgent(pool) : o.mode === 'keepalive' ? new Agent({ ...pool, ...tls }) : undefined;
   const statuses: Record<string, number> = {};
@@ -51,9 +52,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     new Promise<void>((resolve) => {
       const t0 = performance.now();
       const target = o.url.href.replace(/^https:/, 'http:');
-      const send = o.proxy
-        ? (opts: object, cb: Parameters<typeof httpRequest>[1]) => httpRequest({ host: o.proxy!.hostname, port: o.proxy!.port, path: target, ...opts }, cb)
-        : (opts: object, cb: Parameters<typeof request>[2]) => request(o.url, opts, cb);
+      const send = (opts: RequestOptions, cb: (res: IncomingMessage) => void) =>
+        o.proxy ? httpRequest({ host: o.proxy.hostname, port: o.proxy.port, path: target, ...opts }, cb) : request(o.url, opts, cb);
       const req = send(
         {
           method: 'GET',
