@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -15,15 +18,16 @@ import {
   AuthorizationV1Api,
   CertificatesV1Api,
   CoreV1Api,
-  KubeConfig,
+  CoordinationV1Api,
   KubernetesObjectApi,
   RbacAuthorizationV1Api,
   Watch,
 } from '@kubernetes/client-node';
-import type { V1CertificateSigningRequest, V1PolicyRule } from '@kubernetes/client-node';
+import type { KubeConfig, V1CertificateSigningRequest, V1PolicyRule } from '@kubernetes/client-node';
 import { localClusterFromInject, localClusterHandleFromInject } from '@certscrape/local-cluster/testing';
 import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster/testing';
-import { commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair } from '@certscrape/pkcs';
+import { certificateMatchesKey, commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, parseCertificate } from '@certscrape/pkcs';
+import { parseSidecarFlags } from '@certscrape/target-auth';
 import { ApplyError, DEPLOY_COMPONENTS, DEPLOY_DIR, applyKustomization, applyObjects, renderDeploy, toKubeConfig } from './support/apply-manifests.js';
 import { objectId } from './support/kustomize.js';
 import type { KubeObject } from './support/kustomize.js';
@@ -89,6 +93,7 @@ const MATRIX: readonly (readonly [Who, Access, boolean])[] = [
   ['approver', lease('create'), true],
   ['approver', lease('get', 'certscrape-csr-approver'), true],
   ['approver', lease('update', 'certscrape-csr-approver'), true],
+  ['approver', lease('delete', 'certscrape-csr-approver'), false],
   ['approver', lease('update', 'certscrape-monitoring-operator'), false],
   ['approver', lease('list'), false],
   ['approver', secret('get', NS, 'metrics-client-certs'), false],
@@ -109,11 +114,12 @@ const MATRIX: readonly (readonly [Who, Access, boolean])[] = [
   ['operator', secret('list', NS, 'metrics-client-certs'), true],
   ['operator', secret('watch', NS, 'metrics-client-certs'), true],
   ['operator', secret('update', NS, 'metrics-client-certs'), true],
-  ['operator', secret('patch', NS, 'metrics-client-certs'), true],
+  ['operator', secret('patch', NS, 'metrics-client-certs'), false],
   ['operator', secret('delete', NS, 'metrics-client-certs'), false],
   ['operator', secret('get', NS, 'metrics-client-certs-pending'), true],
   ['operator', secret('update', NS, 'metrics-client-certs-pending'), true],
-  ['operator', secret('delete', NS, 'metrics-client-certs-pending'), true],
+  ['operator', secret('delete', NS, 'metrics-client-certs-pending'), false],
+  ['operator', secret('list', NS, 'metrics-client-certs-pending'), false],
   ['operator', secret('get', NS, 'someone-elses-secret'), false],
   ['operator', secret('update', NS, 'someone-elses-secret'), false],
   ['operator', secret('delete', NS, 'someone-elses-secret'), false],
@@ -259,6 +265,37 @@ const rendered = renderDeploy();
 const deployments = rendered.filter((o) => o.kind === 'Deployment');
 const roles = rendered.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
 
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const IMAGE_PREFIX = 'ghcr.io/certscrape/';
+/** Image name -> the bin its Dockerfile runs (relative to the repository root). */
+const BINS: Readonly<Record<string, string>> = {
+  'csr-approver': 'apps/csr-approver/bin/certscrape-csr-approver.js',
+  'monitoring-operator': 'apps/monitoring-operator/bin/certscrape-monitoring-operator.js',
+  'scraper-proxy': 'apps/scraper-proxy/bin/certscrape-scraper-proxy.js',
+  'target-auth': 'packages/target-auth/bin/certscrape-target-auth.js',
+};
+
+function containersOf(d: KubeObject): { name: string; image: string; args: string[] }[] {
+  return (d['spec'] as { template: { spec: { containers: { name: string; image: string; args?: string[] }[] } } }).template.spec.containers.map((c) => ({ name: c.name, image: c.image, args: c.args ?? [] }));
+}
+
+function deploymentArgs(deployment: string, container: string): string[] {
+  const c = containersOf(deployments.find((d) => d.metadata.name === deployment) as KubeObject).find((x) => x.name === container);
+  if (c === undefined) throw new Error(`${deployment}/${container} not rendered`);
+  return c.args;
+}
+
+/** The `--flags` a bin's --help documents. Runs the BUILT bin (the nx `integration` target builds first). */
+function helpFlags(bin: string): string[] {
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [join(REPO_ROOT, bin), '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`${bin} --help failed — is it built? (npx nx run @certscrape/e2e:integration builds first): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return [...new Set(out.match(/--[a-z0-9-]+/g) ?? [])];
+}
+
 function rulesOf(o: { rules?: unknown }): V1PolicyRule[] {
   return (o.rules ?? []) as V1PolicyRule[];
 }
@@ -357,50 +394,30 @@ describe('applying deploy/ to kube-apiserver', () => {
     expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it("each container's args are accepted by that app's own flag parser, and the names pinned in RBAC are the apps' names", async () => {
-    const container = (deployment: string, name: string): { args: string[] } => {
-      const d = deployments.find((x) => x.metadata.name === deployment);
-      const c = (d?.['spec'] as { template: { spec: { containers: { name: string; args: string[] }[] } } } | undefined)?.template.spec.containers.find((x) => x.name === name);
-      if (c === undefined) throw new Error(`${deployment}/${name} not rendered`);
-      return c;
+  it("every flag in the Deployments is one the app's own --help documents, and each image's Dockerfile runs that bin", () => {
+    const certscrapeContainers = deployments.flatMap((d) => containersOf(d).filter((c) => c.image.startsWith(IMAGE_PREFIX)).map((c) => ({ deployment: d.metadata.name, ...c })));
+    expect(certscrapeContainers.map((c) => c.name).sort()).toEqual(['csr-approver', 'monitoring-operator', 'scraper-proxy', 'target-auth']);
+    for (const c of certscrapeContainers) {
+      const app = c.image.slice(IMAGE_PREFIX.length).split(':')[0] ?? '';
+      const bin = BINS[app];
+      if (bin === undefined) throw new Error(`no bin known for image ${c.image}`);
+      const documented = helpFlags(bin);
+      for (const arg of c.args) {
+        expect(arg, `${c.deployment}/${c.name}`).toMatch(/^--[a-z0-9-]+=\S+$/);
+        expect(documented, `${c.deployment}/${c.name}: ${arg} is not in ${bin} --help`).toContain(arg.split('=')[0]);
+      }
+      expect(readFileSync(join(DEPLOY_DIR, app, 'Dockerfile'), 'utf8'), app).toContain(`CMD ["${bin}"]`);
+    }
+    // The sidecar's flags are also fully validated by its own parser (a library export).
+    const sidecar = certscrapeContainers.find((c) => c.name === 'target-auth');
+    expect(parseSidecarFlags(sidecar?.args ?? []).kind).toBe('run');
+    // Prometheus's proxy_url points at the scraper-proxy's --listen-address.
+    const proxy = certscrapeContainers.find((c) => c.name === 'scraper-proxy');
+    const listen = proxy?.args.find((x) => x.startsWith('--listen-address='))?.split('=')[1];
+    const promConfig = parseYaml(((rendered.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'prometheus-certscrape-config')?.['data'] as Record<string, string>) ?? {})['prometheus.yml'] ?? '') as {
+      scrape_configs: { proxy_url?: string }[];
     };
-    const pinned = (role: string, resource: string): string[] =>
-      rulesOf(roles.find((r) => r.kind === 'Role' && r.metadata.name === role) as { rules?: unknown })
-        .filter((r) => r.resources?.includes(resource))
-        .flatMap((r) => r.resourceNames ?? []);
-
-    const approver = await import('@certscrape/csr-approver');
-    const a = approver.parseConfig(container('csr-approver', 'csr-approver').args, {}, 'test-host');
-    expect(a.kind === 'run' ? 'run' : a.stderr).toBe('run');
-    if (a.kind === 'run') {
-      expect(pinned('certscrape-csr-approver-leader-election', 'leases')).toEqual([a.config.leaderElectionId]);
-      expect(a.config.leaderElectionNamespace).toBe(NS);
-      expect(a.config.scraperIdentity).toBe(SCRAPER);
-    }
-
-    const operator = await import('@certscrape/monitoring-operator');
-    const o = operator.parseConfig({ args: container('monitoring-operator', 'monitoring-operator').args, env: {}, pid: 1 });
-    expect(o.kind).toBe('run');
-    if (o.kind === 'run') {
-      expect(pinned('certscrape-monitoring-operator', 'secrets').sort()).toEqual([o.config.secretName, o.config.stateSecretName].sort());
-      expect(pinned('certscrape-monitoring-operator', 'configmaps')).toEqual([o.config.caConfigMapName]);
-      expect(pinned('certscrape-monitoring-operator', 'leases')).toEqual([o.config.leaseName]);
-      expect(o.config.namespace).toBe(NS);
-      expect(o.config.scraperIdentity).toBe(SCRAPER);
-    }
-
-    const proxy = await import('@certscrape/scraper-proxy');
-    const p = proxy.parseArgs(container('prometheus-certscrape', 'scraper-proxy').args);
-    expect(p.kind === 'run' ? 'run' : p.stderr).toBe('run');
-    // Prometheus's proxy_url points at the proxy's --listen-address.
-    const promConfig = parseYaml(
-      ((rendered.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'prometheus-certscrape-config')?.['data'] as Record<string, string>) ?? {})['prometheus.yml'] ?? '',
-    ) as { scrape_configs: { proxy_url?: string }[] };
-    const listen = container('prometheus-certscrape', 'scraper-proxy').args.find((x) => x.startsWith('--listen-address='))?.split('=')[1];
-    expect(promConfig.scrape_configs.filter((s) => s.proxy_url !== undefined).map((s) => s.proxy_url)).toEqual([`http://${listen}`]);
-
-    const targetAuth = await import('@certscrape/target-auth');
-    expect(targetAuth.parseSidecarFlags(container('example-exporter', 'target-auth').args).kind).toBe('run');
+    expect(promConfig.scrape_configs.filter((sc) => sc.proxy_url !== undefined).map((sc) => sc.proxy_url)).toEqual([`http://${listen}`]);
   });
 
   it('the plain Prometheus examples pass `promtool check config`', () => {
@@ -566,8 +583,9 @@ describe('RBAC: real requests with each identity', () => {
     await adminCore.createNamespacedSecret({ namespace: NS, body: { metadata: { name: other }, stringData: { token: 'not-for-the-operator' } } });
     try {
       expect(await statusOf(core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'metrics-client-certs-pending' }, stringData: { 'csr-name': 'x' } } }))).toBe(200);
-      expect(await statusOf(core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }))).toBe(200);
-      expect(await statusOf(core.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }))).toBe(200);
+      const pending = await core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS });
+      expect(await statusOf(core.replaceNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS, body: { ...pending, stringData: { 'csr-name': 'y' } } }))).toBe(200);
+      expect(await statusOf(core.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }))).toBe(403);
       expect(await statusOf(core.readNamespacedSecret({ name: other, namespace: NS }))).toBe(403);
       expect(await statusOf(core.replaceNamespacedSecret({ name: other, namespace: NS, body: { metadata: { name: other }, stringData: { token: 'x' } } }))).toBe(403);
       expect(await statusOf(core.deleteNamespacedSecret({ name: other, namespace: NS }))).toBe(403);
@@ -614,5 +632,120 @@ describe('RBAC: real requests with each identity', () => {
       });
     expect(await get('/metrics')).toBe(200);
     expect(await get('/api/v1/namespaces/monitoring/pods')).toBe(403);
+  });
+});
+
+/** A free loopback port (bound and released; the tiny race is acceptable in tests). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function httpStatus(target: string): Promise<number> {
+  try {
+    return (await fetch(target)).status;
+  } catch {
+    return 0;
+  }
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly health: string;
+  readonly metrics: string;
+}
+
+/** Starts a built controller bin with its Deployment's args, its own service-account kubeconfig and loopback ports. */
+async function startController(deployment: string, serviceAccount: string, bin: string): Promise<Running> {
+  const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: NS, name: serviceAccount, out: join(work, `${serviceAccount}-run.kubeconfig`), expirationSeconds: 3600 });
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const args = [
+    ...deploymentArgs(deployment, deployment),
+    // Only what differs outside a pod: the credentials file and loopback ports (later flags win).
+    `--kubeconfig=${kubeconfig}`,
+    `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+  ];
+  let output = '';
+  const child = spawn(process.execPath, [join(REPO_ROOT, bin), ...args], {
+    env: { ...process.env, POD_NAME: `${deployment}-deploy-test`, KUBECONFIG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  return { child, output: () => output, health: `http://127.0.0.1:${healthPort}`, metrics: `http://127.0.0.1:${metricsPort}` };
+}
+
+async function stop(r: Running | undefined): Promise<void> {
+  if (r === undefined || r.child.exitCode !== null || r.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
+  r.child.kill('SIGTERM');
+  const timer = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe('the real controllers, run with exactly these permissions', () => {
+  it('csr-approver and monitoring-operator, each with its own token and its Deployment args, hold their Leases, pass their probes and issue the scraper certificate — with no Forbidden along the way', async () => {
+    const core = admin.makeApiClient(CoreV1Api);
+    let approver: Running | undefined;
+    let operator: Running | undefined;
+    try {
+      approver = await startController('csr-approver', 'csr-approver', BINS['csr-approver'] ?? '');
+      operator = await startController('monitoring-operator', 'monitoring-operator', BINS['monitoring-operator'] ?? '');
+      const procs = { approver, operator };
+
+      const secret = await waitFor(
+        'Secret monitoring/metrics-client-certs with a certificate',
+        async () => {
+          for (const [name, p] of Object.entries(procs)) {
+            if (p.child.exitCode !== null) throw new Error(`${name} exited (${p.child.exitCode}):\n${p.output()}`);
+          }
+          const s = await core.readNamespacedSecret({ name: 'metrics-client-certs', namespace: NS }).catch(() => undefined);
+          return s?.data?.['tls.crt'] && s.data['tls.key'] ? s : undefined;
+        },
+        120_000,
+      );
+      const cert = parseCertificate(Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8'));
+      const keys = await importPrivateKeyPem(Buffer.from(secret.data?.['tls.key'] ?? '', 'base64').toString('utf8'));
+      expect(cert.subject.flat().map((a) => `${a.shortName}=${a.value}`)).toEqual([`CN=${SCRAPER}`]);
+      expect(await certificateMatchesKey(cert, keys)).toBe(true);
+
+      const source = await core.readNamespacedConfigMap({ name: 'extension-apiserver-authentication', namespace: 'kube-system' });
+      const mirrored = await waitFor('ConfigMap monitoring/metrics-client-ca', async () => {
+        const c = await core.readNamespacedConfigMap({ name: 'metrics-client-ca', namespace: NS }).catch(() => undefined);
+        return c?.data?.['client-ca.crt'] ? c : undefined;
+      });
+      expect(mirrored.data?.['client-ca.crt']).toBe(source.data?.['client-ca-file']);
+
+      const leases = admin.makeApiClient(CoordinationV1Api);
+      // Leader election worked through the pinned Lease rules (identity: pod name/hostname based).
+      for (const name of ['certscrape-csr-approver', 'certscrape-monitoring-operator']) {
+        const lease = await leases.readNamespacedLease({ name, namespace: NS });
+        expect(lease.spec?.holderIdentity, name).toBeTruthy();
+        expect(lease.spec?.renewTime, name).toBeDefined();
+      }
+
+      // The probe paths and the metrics port the Deployments point at.
+      for (const [name, p] of Object.entries(procs)) {
+        expect(await httpStatus(`${p.health}/healthz`), `${name} /healthz`).toBe(200);
+        await waitFor(`${name} /readyz`, async () => ((await httpStatus(`${p.health}/readyz`)) === 200 ? true : undefined));
+        expect(await httpStatus(`${p.metrics}/metrics`), `${name} /metrics`).toBe(200);
+      }
+
+      for (const [name, p] of Object.entries(procs)) expect(p.output(), `${name} was refused something by RBAC`).not.toMatch(/forbidden/i);
+    } finally {
+      await stop(operator);
+      await stop(approver);
+      for (const name of ['metrics-client-certs', 'metrics-client-certs-pending']) await statusOf(core.deleteNamespacedSecret({ name, namespace: NS }));
+      await statusOf(core.deleteNamespacedConfigMap({ name: 'metrics-client-ca', namespace: NS }));
+    }
   });
 });

@@ -53,7 +53,7 @@ describe('hardeningViolations', () => {
   it.each<[string, (c: Container) => void, RegExp]>([
     ['if the root filesystem is writable, refuse', (c) => ((c.securityContext as Record<string, unknown>)['readOnlyRootFilesystem'] = false), /readOnlyRootFilesystem/],
     ['if a memory limit is missing, refuse', (c) => delete (c.resources.limits as Record<string, unknown>)['memory'], /limits.memory/],
-    ['if the readiness probe is missing, refuse', (c) => delete c['readinessProbe'], /readinessProbe/],
+    ['if the readiness probe is missing, refuse', (c) => delete (c as Record<string, unknown>)['readinessProbe'], /readinessProbe/],
   ])('%s', (_name, mutate, message) => {
     const t = good();
     mutate(t.spec.containers[0] as Container);
@@ -62,7 +62,7 @@ describe('hardeningViolations', () => {
 
   it('allows a liveness-only container when named', () => {
     const t = good();
-    delete (t.spec.containers[0] as Container)['readinessProbe'];
+    delete (t.spec.containers[0] as Record<string, unknown>)['readinessProbe'];
     expect(hardeningViolations(t, { livenessOnly: ['c'] })).toEqual([]);
   });
 });
