@@ -144,7 +144,7 @@ describe('the local control plane (shared by this vitest run)', () => {
     const ready = await httpGet(`${info.server}/readyz`, { ca, ...adminTls(info) });
     expect(ready.status).toBe(200);
     await expect(admin.listCertificateSigningRequest()).resolves.toBeDefined();
-  });
+   }, 300_000);
 
   it('restarts kube-controller-manager with a new signing duration, which the next certificate carries', async () => {
     const before = info.signingDurationSeconds;
@@ -160,7 +160,7 @@ describe('the local control plane (shared by this vitest run)', () => {
     } finally {
       await cluster.restartControllerManager({ signingDurationSeconds: before });
     }
-  });
+   }, 300_000);
 });
 
 function adminTls(info: ClusterInfo): { cert: string; key: string } {
@@ -194,7 +194,7 @@ describe('a cluster of its own', () => {
     own = await upLocalCluster({ stateDir: dir, binDir: shared.binDir, bindAddress: '127.0.0.2' });
     expect(own.info.server).toMatch(/^https:\/\/127\.0\.0\.2:\d+$/);
     expect((await httpGet(`${own.info.server}/readyz`, { ca: readFileSync(own.info.caFile, 'utf8'), ...adminTls(own.info) })).status).toBe(200);
-  });
+   }, 600_000);
 });
 
 function processesMentioning(text: string): number[] {

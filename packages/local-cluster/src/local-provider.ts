@@ -30,7 +30,7 @@ export const DEFAULT_SIGNING_DURATION_SECONDS = 3600;
 export const DEFAULT_BIND_ADDRESS = '127.0.0.1';
 
 /** How long each process may take to become ready (ms); generous because the machines are shared. */
-export const READY_TIMEOUTS_MS: Record<ProcessName, number> = { etcd: 30_000, 'kube-apiserver': 120_000, 'kube-controller-manager': 60_000 };
+export const READY_TIMEOUTS_MS: Record<ProcessName, number> = { etcd: 60_000, 'kube-apiserver': 240_000, 'kube-controller-manager': 120_000 };
 
 /** The names of the processes of a state file that still run (empty: nothing to stop, safe to `up`). */
 export function runningProcesses(state: StateFile | undefined): ProcessName[] {
