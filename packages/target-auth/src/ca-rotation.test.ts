@@ -10,6 +10,7 @@ import { staticServingPair } from './serving-cert.js';
 import { SCRAPER, servingFixture, type ServingFixture } from './test-support/fixtures.js';
 import { httpsRequest, singleConnectionAgent, type ClientIdentity } from './test-support/https-client.js';
 import { KubeVolume } from './test-support/kube-volume.js';
+import { acceptableClientCaNames } from './test-support/openssl.js';
 import { startTargetServer, type TargetServer } from './test-support/target-server.js';
 
 const id = (l: TestLeaf): ClientIdentity => ({ cert: l.chainPem, key: l.keyPem });
@@ -87,6 +88,15 @@ describe('CA rotation through a ..data swap', () => {
     expect(Date.now() - swappedAt).toBeLessThan(1500);
     await c;
     expect((await get({ identity: id(leafA) })).status).toBe(401);
+  });
+
+  it('the handshake advertises the current bundle as acceptable client CAs (what Go clients choose by)', async () => {
+    await start(caA.certPem);
+    expect(await acceptableClientCaNames(target.port)).toEqual(['CN = client CA A']);
+    const c = changed(watcher);
+    await vol.swap({ 'client-ca.crt': caA.certPem + caB.certPem });
+    await c;
+    expect(await acceptableClientCaNames(target.port)).toEqual(['CN = client CA A', 'CN = client CA B']);
   });
 
   it('refuses the next request on an already-open connection once the old CA is gone', async () => {

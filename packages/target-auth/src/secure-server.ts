@@ -30,7 +30,8 @@ export function createSecureServer(options: SecureServerOptions, handler: Reques
   const ticketKeys = options.https?.ticketKeys ?? randomBytes(48);
   const context = () => {
     const pair = options.serving.current();
-    return { cert: pair.cert, key: pair.key, ca: options.caBundle.current().pem };
+    const ca = options.caBundle.current().pem;
+    return { cert: pair.cert, key: pair.key, ...(ca !== '' ? { ca } : {}) };
   };
   const server = createServer({ ...options.https, ...context(), ticketKeys, requestCert: true, rejectUnauthorized: false }, handler);
   const refresh = () => {
