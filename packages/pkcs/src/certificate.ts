@@ -77,7 +77,7 @@ export function parseCertificate(input: string | Uint8Array): ParsedCertificate 
     if (blocks[0]!.label !== 'CERTIFICATE') throw new PkcsError('PKCS_ERR_PEM_LABEL', `expected a CERTIFICATE block, found ${blocks[0]!.label}`);
     der = blocks[0]!.der;
   } else if (input instanceof Uint8Array) {
-    der = input.slice();
+    der = new Uint8Array(input); // a private plain copy (Buffer.slice would be a shared view)
   } else {
     throw new PkcsError('PKCS_ERR_CERT_INVALID', 'certificate input must be a string or bytes');
   }

@@ -198,3 +198,15 @@ describe('parseCsr refuses malformed input with coded errors', () => {
     expect(codeOf(() => parseCsr(der))).toBe('PKCS_ERR_CSR_INVALID');
   });
 });
+
+describe('parseCsr input ownership', () => {
+  it('copies a Node Buffer input into a plain Uint8Array that later writes to the Buffer cannot change', async () => {
+    const built = await createCsr({ subject: commonNameInput('owned'), keys: await ecKeys });
+    const buf = Buffer.from(built.der);
+    const csr = parseCsr(buf);
+    buf.fill(0);
+    expect(Object.getPrototypeOf(csr.der)).toBe(Uint8Array.prototype);
+    expect(csr.der).toEqual(built.der);
+    expect(await verifyCsrSignature(csr)).toBe(true);
+  });
+});

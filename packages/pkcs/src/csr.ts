@@ -53,7 +53,7 @@ export function parseCsr(input: string | Uint8Array): ParsedCsr {
     if (!CSR_LABELS.has(blocks[0]!.label)) throw new PkcsError('PKCS_ERR_PEM_LABEL', `expected a CERTIFICATE REQUEST block, found ${blocks[0]!.label}`);
     der = blocks[0]!.der;
   } else if (input instanceof Uint8Array) {
-    der = input.slice();
+    der = new Uint8Array(input); // a private plain copy (Buffer.slice would be a shared view)
   } else {
     throw new PkcsError('PKCS_ERR_CSR_INVALID', 'CSR input must be a string or bytes');
   }

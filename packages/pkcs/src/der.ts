@@ -234,7 +234,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Copies `bytes` into a fresh ArrayBuffer (what asn1-schema and WebCrypto want). */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 
 function derError(message: string): PkcsError {
