@@ -12,7 +12,7 @@ export interface FilePollerOptions {
   readonly watchHint?: boolean;
   /** Called when the snapshot's bytes differ from the last snapshot seen. */
   readonly onChange: (contents: readonly Buffer[]) => void | Promise<void>;
-  /** Called when a read fails (once per distinct failure, not on every poll). */
+  /** Called when a read fails (once per distinct failure, not on every poll) or `onChange` throws. */
   readonly onReadError: (error: Error) => void;
 }
 
@@ -91,7 +91,12 @@ export class FilePoller {
     const last = this.#last;
     if (last !== undefined && last.length === contents.length && contents.every((c, i) => c.equals(last[i] as Buffer))) return;
     this.#last = contents;
-    await this.#options.onChange(contents);
+    try {
+      await this.#options.onChange(contents);
+    } catch (e) {
+      // A consumer bug must not become an unhandled rejection that kills the process.
+      this.#options.onReadError(e as Error);
+    }
   }
 
   /** Stops polling and watching. */

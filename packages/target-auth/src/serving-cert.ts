@@ -79,7 +79,13 @@ export class ServingCertReloader implements ServingPairSource {
           this.#pair = next;
           metrics.servingCertReload('success');
           logger.info({ certFile: options.certFile }, 'serving certificate reloaded');
-          for (const l of this.#listeners) l(next);
+          for (const l of this.#listeners) {
+            try {
+              l(next);
+            } catch (err) {
+              logger.error({ err: (err as Error).message }, 'serving certificate listener failed');
+            }
+          }
         },
       },
       [pair.cert, pair.key],
