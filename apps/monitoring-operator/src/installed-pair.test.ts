@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 async function pairSecret(options: Parameters<typeof issueTestLeaf>[1] = {}, annotations: Record<string, string> = {}): Promise<{ secret: TlsSecretView; spki: string; keyPem: string; certPem: string }> {
   const leaf = await issueTestLeaf(ca, { commonName: DEFAULT_SCRAPER_USERNAME, ...options });
-  return { secret: { data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem) }, annotations }, spki: toHex(await exportSpki(leaf.keys)), keyPem: leaf.keyPem, certPem: leaf.certPem };
+  return { secret: { data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem) }, metadata: { annotations } }, spki: toHex(await exportSpki(leaf.keys)), keyPem: leaf.keyPem, certPem: leaf.certPem };
 }
 const assess = (secret: TlsSecretView | undefined, now = new Date()) => assessInstalledPair(secret, { identity, roots: [ca.certificate], now });
 
@@ -66,7 +66,8 @@ describe('assessInstalledPair', () => {
     const { secret } = await pairSecret({ notBefore: new Date(now.getTime() - 5 * MIN), notAfter: new Date(now.getTime() + 2 * MIN) }, { [ISSUED_AT_ANNOTATION]: now.toISOString() });
     const r = await assess(secret, now);
     expect(r.state).toBe('valid');
-    if (r.state === 'valid') expect(r.rotateAt.getTime()).toBeGreaterThan(now.getTime() + 60_000);
+    // Without the floor the deadline would be at most NotBefore + 90 % of 7 min = now + 78 s.
+    if (r.state === 'valid') expect(r.rotateAt.getTime()).toBeGreaterThanOrEqual(now.getTime() + 0.7 * 2 * MIN - 1000);
   });
   it('if less than a minute is left, the pair is valid but due for rotation now', async () => {
     const now = new Date();

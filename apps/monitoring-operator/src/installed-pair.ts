@@ -10,7 +10,7 @@ export { NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION };
 /** The parts of a `kubernetes.io/tls` Secret the operator looks at (data is base64, as the API returns it). */
 export interface TlsSecretView {
   readonly data?: Readonly<Record<string, string>> | undefined;
-  readonly annotations?: Readonly<Record<string, string>> | undefined;
+  readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> | undefined } | undefined;
 }
 
 /** Lowercase hex of bytes. */
@@ -73,6 +73,6 @@ export async function assessInstalledPair(
   const problems = result.problems.filter((p) => p !== 'lifetime');
   if (problems.length > 0 || !result.certificate) return { state: 'unusable', problems: problems.length ? problems : ['malformed-cert'] };
   const cert = result.certificate;
-  const rotateAt = result.problems.includes('lifetime') ? options.now : rotateAtFor(cert, parseTime(secret.annotations?.[ISSUED_AT_ANNOTATION]));
+  const rotateAt = result.problems.includes('lifetime') ? options.now : rotateAtFor(cert, parseTime(secret.metadata?.annotations?.[ISSUED_AT_ANNOTATION]));
   return { state: 'valid', notBefore: cert.notBefore, notAfter: cert.notAfter, rotateAt, spki: toHex(await exportSpki(keys, crypto)) };
 }

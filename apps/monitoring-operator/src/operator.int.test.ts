@@ -80,7 +80,7 @@ describe('monitoring-operator against the local control plane', () => {
     const res = await requestWithClientCert(info, b64d(secret.data?.['tls.crt']), keyPem);
     expect(res.status).toBe(403);
     expect((JSON.parse(res.body) as { message: string }).message).toContain(`User "${SCRAPER_USERNAME}"`);
-  });
+  }, 150_000);
 
   it('used exactly one CSR, with the generateName prefix, label, signer and usages, created by the operator SA, and deleted it after use', async () => {
     expect(csrs.created).toHaveLength(1);

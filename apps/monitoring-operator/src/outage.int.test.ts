@@ -43,7 +43,7 @@ afterAll(async () => {
 
 describe('kube-apiserver outage', () => {
   it('backs off without crashing or touching the Secret, and recovers', async () => {
-    const { secret } = await waitForValidSecret(admin, NS, () => true, 30_000).catch((e: unknown) => {
+    const { secret } = await waitForValidSecret(admin, NS, () => true, 90_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${operator.tail()}`);
     });
     const rv = secret.metadata!.resourceVersion!;
@@ -75,5 +75,5 @@ describe('kube-apiserver outage', () => {
       throw new Error(`${String(e)}\n${operator.tail()}`);
     });
     expect(again.metadata?.uid).not.toBe(secret.metadata?.uid);
-  });
+  }, 300_000);
 });

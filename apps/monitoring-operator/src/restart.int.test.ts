@@ -61,7 +61,7 @@ describe('restart safety', () => {
         killed = operator1.kill9();
       }
     });
-    await waitFor('the first CSR and the kill', async () => killed !== undefined, 30_000).catch((e: unknown) => {
+    await waitFor('the first CSR and the kill', async () => killed !== undefined, 90_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${operator1.tail()}`);
     });
     await killed;
@@ -79,12 +79,12 @@ describe('restart safety', () => {
     // Restart (it waits out the dead leader's lease), then let the approver in.
     const operator2 = startOperator({ kubeconfig, namespace: NS, name: 'operator-2' });
     procs.push(operator2);
-    await operator2.waitForLog('resuming the pending CSR', (l) => l['msg'] === 'waiting for CSR approval' && l['csr'] === name, 60_000).catch((e: unknown) => {
+    await operator2.waitForLog('resuming the pending CSR', (l) => l['msg'] === 'waiting for CSR approval' && l['csr'] === name, 120_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${operator2.tail()}`);
     });
     approval = await startApproval(admin, cluster, dir);
     process.stderr.write(`[monitoring-operator it] approvals by: ${approval.mode}\n`);
-    const { cert } = await waitForValidSecret(admin, NS, () => true, 30_000);
+    const { cert } = await waitForValidSecret(admin, NS, () => true, 60_000);
 
     // Same CSR: the installed key is the one the first process generated, and no second CSR exists.
     expect(hex(cert.spki)).toBe(hex(requested.spki));
@@ -94,5 +94,5 @@ describe('restart safety', () => {
       const p = await admin.core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS });
       return p.metadata?.annotations?.['certscrape.io/csr-name'] === undefined && Object.keys(p.data ?? {}).length === 0;
     });
-  });
+  }, 400_000);
 });
