@@ -20,6 +20,8 @@ describe('parseConfig', () => {
       healthProbeBindAddress: ':8081',
     });
     expect(r.config.leaderElectionIdentity).toMatch(/^host-1_/);
+    const inPod = run([], { POD_NAME: 'csr-approver-7d9f-abcde' });
+    expect(inPod.kind === 'run' && inPod.config.leaderElectionIdentity).toMatch(/^csr-approver-7d9f-abcde_/);
     expect(r.config.policy.requester.username).toBe('system:serviceaccount:monitoring:monitoring-operator');
   });
 

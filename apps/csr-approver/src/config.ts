@@ -19,7 +19,7 @@ export interface ApproverConfig {
   readonly leaderElectionNamespace: string;
   /** Lease name. Always {@link LEADER_ELECTION_ID}. */
   readonly leaderElectionId: string;
-  /** This replica's identity in the Lease: hostname plus a random suffix. */
+  /** This replica's identity in the Lease: POD_NAME (else the hostname) plus a random suffix. */
   readonly leaderElectionIdentity: string;
   readonly metricsBindAddress: string;
   readonly healthProbeBindAddress: string;
@@ -135,7 +135,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       leaderElect: o.leaderElect,
       leaderElectionNamespace: o.leaderElectionNamespace,
       leaderElectionId: LEADER_ELECTION_ID,
-      leaderElectionIdentity: `${host}_${randomUUID()}`,
+      leaderElectionIdentity: `${env['POD_NAME'] || host}_${randomUUID()}`,
       metricsBindAddress: o.metricsBindAddress,
       healthProbeBindAddress: o.healthProbeBindAddress,
       policy,

@@ -20,7 +20,7 @@ export const IDENTITY = 'system:serviceaccount:monitoring:prometheus-k8s';
 export const OPERATOR = { namespace: 'monitoring', name: 'monitoring-operator' };
 export const OPERATOR_USERNAME = 'system:serviceaccount:monitoring:monitoring-operator';
 export const OPERATOR_GROUPS = ['system:serviceaccounts', 'system:serviceaccounts:monitoring', 'system:authenticated'];
-export const APPROVER_SA = { namespace: 'monitoring', name: 'certscrape-csr-approver' };
+export const APPROVER_SA = { namespace: 'monitoring', name: 'csr-approver' };
 export const BIN = fileURLToPath(new URL('../../bin/certscrape-csr-approver.js', import.meta.url));
 
 /** Kubeconfigs for the identities the tests act as. */
@@ -55,9 +55,10 @@ async function ignoreConflict(p: Promise<unknown>): Promise<void> {
 
 /**
  * Creates the service accounts (operator, approver, another SA, the operator's name in another
- * namespace) with token kubeconfigs in `dir`, and the RBAC the approver documents in its README:
- * CSR get/list/watch, approval update, approve on the kube-apiserver-client signer, events create,
- * and leases in its namespace. Requesters get CSR create/get/list/watch.
+ * namespace) with token kubeconfigs in `dir`, and the approver's RBAC exactly as deploy/csr-approver
+ * grants it: CSR get/list/watch, approval update, approve on the kube-apiserver-client signer only,
+ * events create in `default`, Lease create + get/update pinned to its Lease. Requesters get CSR
+ * create/get/list/watch.
  */
 export async function prepareIdentities(cluster: LocalCluster, dir: string): Promise<Identities> {
   const info = cluster.info;
@@ -75,7 +76,6 @@ export async function prepareIdentities(cluster: LocalCluster, dir: string): Pro
           { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['get', 'list', 'watch'] },
           { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
           { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: [SIGNER], verbs: ['approve'] },
-          { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
         ],
       },
     }),
@@ -94,7 +94,10 @@ export async function prepareIdentities(cluster: LocalCluster, dir: string): Pro
       namespace: 'monitoring',
       body: {
         metadata: { name: 'certscrape-csr-approver-leader-election', namespace: 'monitoring' },
-        rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+        rules: [
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['certscrape-csr-approver'], verbs: ['get', 'update'] },
+        ],
       },
     }),
   );
@@ -104,6 +107,23 @@ export async function prepareIdentities(cluster: LocalCluster, dir: string): Pro
       body: {
         metadata: { name: 'certscrape-csr-approver-leader-election', namespace: 'monitoring' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'certscrape-csr-approver-leader-election' },
+        subjects: [{ kind: 'ServiceAccount', namespace: APPROVER_SA.namespace, name: APPROVER_SA.name }],
+      },
+    }),
+  );
+  // Events about CSRs (cluster-scoped) go to `default`: create only, as deploy/csr-approver/events-role.yaml.
+  await ignoreConflict(
+    rbac.createNamespacedRole({
+      namespace: 'default',
+      body: { metadata: { name: 'certscrape-csr-approver-events', namespace: 'default' }, rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] }] },
+    }),
+  );
+  await ignoreConflict(
+    rbac.createNamespacedRoleBinding({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'certscrape-csr-approver-events', namespace: 'default' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'certscrape-csr-approver-events' },
         subjects: [{ kind: 'ServiceAccount', namespace: APPROVER_SA.namespace, name: APPROVER_SA.name }],
       },
     }),
