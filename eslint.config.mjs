@@ -4,6 +4,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
+import { fileURLToPath } from 'node:url';
+
+// Nx lints each project from its own directory; blocks whose `files` name repository paths
+// carry this basePath so they match wherever eslint runs.
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
 const ioModules = [
   'fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dgram', 'dns', 'child_process', 'cluster', 'worker_threads', 'os', 'process', 'vm', 'readline',
@@ -47,6 +52,7 @@ export default tseslint.config(
     },
   },
   {
+    basePath: repoRoot,
     files: ['packages/pkcs/src/**/*.ts', 'packages/identity/src/**/*.ts'],
     ignores: ['**/*.test.ts', '**/testing/**'],
     rules: {
@@ -61,10 +67,12 @@ export default tseslint.config(
   },
   {
     // The testing entry builds fixtures valid "now": it may read the clock, never do I/O.
+    basePath: repoRoot,
     files: ['packages/pkcs/src/testing/**/*.ts', 'packages/identity/src/testing/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: bannedIo }], 'no-restricted-globals': ['error', { name: 'process', message: 'pure packages read no environment.' }] },
   },
   {
+    basePath: repoRoot,
     files: ['**/*.test.ts', '**/bin/**', '**/scripts/**', 'e2e/**', 'bench/**', '**/main.ts', '**/cli.ts'],
     rules: { 'no-console': 'off' },
   },
