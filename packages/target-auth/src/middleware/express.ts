@@ -17,7 +17,7 @@ export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next
 
 /**
  * Express adapter: authentication then authorization, as one `app.use()` middleware placed
- * before the routes. 401/403/500 are answered here; allowed requests continue with `req.url`
+ * before the routes and mounted at the root (a mount path would hide part of the path from it). 401/403/500 are answered here; allowed requests continue with `req.url`
  * rewritten to the normalised path (Express routes on `req.url`, so routing sees what was authorized).
  */
 export function expressTargetAuth(options: TargetAuthMiddlewareOptions): ExpressMiddleware {

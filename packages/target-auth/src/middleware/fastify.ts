@@ -5,15 +5,17 @@ import type { TargetAuthMiddlewareOptions } from './express.js';
 import { createAuthenticationStep } from './with-authentication.js';
 import { createAuthorizationStep } from './with-authorization.js';
 
-/** The parts of Fastify's request/reply the hook uses (no dependency on Fastify types). */
+/** The part of Fastify's request the hook uses (no dependency on Fastify types). */
 export interface FastifyLikeRequest {
   readonly raw: IncomingMessage;
 }
+/** The part of Fastify's reply the hook uses. */
 export interface FastifyLikeReply {
   code(status: number): FastifyLikeReply;
   header(name: string, value: string): FastifyLikeReply;
   send(body: string): unknown;
 }
+/** A callback-style Fastify `onRequest` hook. */
 export type FastifyOnRequestHook = (request: FastifyLikeRequest, reply: FastifyLikeReply, done: (err?: Error) => void) => void;
 
 /**
