@@ -50,7 +50,7 @@ process.on('exit', () => cleanup.runEmergency());
 
 async function main(): Promise<number> {
   out('certscrape demo: a scraper with a client certificate keeps scraping while kube-apiserver is cut off or down;');
-  out('the control group (a service-account token) cannot. Every part below is real.  (c/p/t = cert/proxy/token, 1 = up)\n');
+  out('the control group (a service-account token) cannot. Every part below is real; `up` 1 = scrape succeeded.\n');
   const workDir = await scratchDir(cleanup, { keep: env.keepWorkDir, failureLogsDir: join(import.meta.dirname, '..', 'results', 'failure-logs'), failed: () => failed });
   let outcome: ScenarioOutcome;
   try {
@@ -108,7 +108,9 @@ async function main(): Promise<number> {
   row('apiserver down', 'certificate scrapes that succeeded', `${r.apiserverDown.cert.ok}/${r.apiserverDown.cert.total}`, down?.holds ?? false);
   row('rotation', 'rotations / failed certificate scrapes', `${r.rotation.rotations} / ${r.rotation.failedScrapes}`, rotation?.holds ?? false);
   row('load', 'apiserver requests per scrape: cert / token', `${r.apiserverRequestsPerScrape.cert} / ${r.apiserverRequestsPerScrape.token}`, load?.holds ?? false);
-  out(`\n  report: ${outcome.reportPath}`);
+  out(`  token control = node-app, which reviews every token. The target-auth sidecar caches a TokenReview for 2 min`);
+  out(`  (as kube-rbac-proxy does), so node-exporter/etcd token scrapes outlast this short cut: see "targets" in`);
+  out(`  ${outcome.reportPath}`);
   const allHold = outcome.verdicts.every((v) => v.holds);
 
   if (values.keep) {

@@ -50,7 +50,7 @@ export interface ScenarioEvents {
   /** A fact established within the current step. */
   detail?(line: string): void;
   /** Prometheus's `up` per job, sampled during a phase. */
-  up?(phase: 'cut' | 'apiserver down' | 'rotation', snapshot: UpSnapshot): void;
+  up?(phase: 'baseline' | 'cut' | 'apiserver down' | 'rotation', snapshot: UpSnapshot): void;
   /** Control-plane provisioning progress (first run builds kube binaries). */
   progress?(line: string): void;
 }
@@ -127,7 +127,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
 
   // ---- 1. control plane reachable from a network namespace; identities from deploy/; controllers
   const plan = netnsPlan(process.pid);
-  step(1, 'Control plane + controllers', `real etcd/kube-apiserver/kube-controller-manager; apiserver bound to ${plan.hostAddress}, the only route from netns ${plan.name}`);
+  step(1, 'Control plane + controllers', `real etcd, kube-apiserver, kube-controller-manager; apiserver on ${plan.hostAddress} = the only route from netns ${plan.name}`);
   const ns = await NetworkNamespace.create(plan);
   cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
   const cluster = await startControlPlane(
@@ -137,9 +137,8 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const admin = cluster.info.kubeconfig;
   const api = new URL(cluster.info.server);
   const apiPort = Number(api.port);
-  detail(`kube-apiserver ${cluster.info.server} (signing duration ${signing}s)`);
   const applied = await applyDeployIdentities(admin);
-  detail(`deploy/: applied ${applied.length} namespaces, service accounts and RBAC objects`);
+  detail(`kube-apiserver ${cluster.info.server}; deploy/: applied ${applied.length} namespaces, service accounts, RBAC objects`);
   const kcDir = join(work, 'kubeconfigs');
   await mkdir(kcDir, { recursive: true });
   const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
@@ -152,10 +151,9 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   cleanup.defer('csr recorder', () => csrs.stop(), () => csrs.stop());
   await startController('csrApprover', { kubeconfig: approverKc, logDir: logs }, cleanup);
   await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs }, cleanup);
-  detail('csr-approver and monitoring-operator running as processes, each with its own service-account token');
 
   // ---- 2. the Secret and the ConfigMap
-  step(2, 'Certificate issued', 'the operator got a client certificate through the real CSR API, approved by csr-approver and signed by kube-controller-manager');
+  step(2, 'Certificate issued', 'monitoring-operator and csr-approver (own SA tokens) + the real CSR API and signer -> Secret');
   const serials: string[] = [];
   const certs = await ObjectMirror.start({
     kind: 'Secret',
@@ -182,8 +180,8 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   await csrs.poll();
   const first = csrs.all.find((c) => c.conditions.includes('Approved'));
   const csr = first
-    ? { name: first.name, approval: `Approved (${first.decisionReason ?? 'no reason'}) for requester ${first.requester}, signer ${first.signerName}` }
-    : { name: '(not observed)', approval: 'not observed: the CSR was used and deleted between two polls' };
+    ? { name: first.name, approval: `Approved (${first.decisionReason ?? 'no reason'}) for requester ${first.requester}, signer ${first.signerName}`, requester: first.requester, reason: first.decisionReason ?? '' }
+    : { name: '(not observed)', approval: 'not observed: the CSR was used and deleted between two polls', requester: '?', reason: '' };
   const issued = {
     subject: formatName(issuedCert.subject),
     issuer: formatName(issuedCert.issuer),
@@ -192,11 +190,11 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     csr: csr.name,
     approval: csr.approval,
   };
-  detail(`Secret monitoring/metrics-client-certs: ${issued.subject}, serial ${issued.serial}, notAfter ${issued.notAfter.toISOString()}`);
-  detail(`CSR ${csr.name}: ${csr.approval}`);
+  detail(`CSR ${csr.name} from ${csr.requester}: ${first ? `Approved (${csr.reason})` : csr.approval}`);
+  detail(`Secret metrics-client-certs: ${issued.subject}, expires ${issued.notAfter.toISOString().slice(11, 19)}Z`);
 
   // ---- 3. targets inside the namespace
-  step(3, 'Targets in the network namespace', 'a Node service with @certscrape/target-auth in-process, node-exporter and etcd behind the certscrape-target-auth sidecar');
+  step(3, 'Targets in the network namespace', 'Node service with @certscrape/target-auth; node-exporter, etcd behind the target-auth sidecar');
   const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
   const nsTargets = await startNamespaceTargets(
     ns,
@@ -213,10 +211,10 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     const withToken = await scrapeDirect(t.address, { token: scraperToken }, servingCaPem);
     if (withToken.status !== 200) throw new E2eError('E2E_ERR_ASSERTION', `${t.name}: token scrape before the cut gave ${withToken.status} ${withToken.error ?? ''}`);
   }
-  detail(`${nsTargets.map((t) => `${t.name} https://${t.address}`).join(', ')}; certificate and token both accepted`);
+  detail(`${nsTargets.map((t) => `${t.name} :${t.address.split(':')[1]}`).join(', ')} on ${plan.nsAddress}; certificate and token both accepted`);
 
   // ---- 4. Prometheus scraping every target three ways
-  step(4, 'Prometheus scrapes 3 ways', 'cert (tls_config cert_file/key_file), cert via certscrape-scraper-proxy (proxy_url), and a bearer token as the control group');
+  step(4, 'Prometheus scrapes 3 ways', 'c: cert_file/key_file, p: cert via scraper-proxy (proxy_url), t: bearer token (control)');
   const scraperDir = join(work, 'scraper');
   const tokenFile = join(scraperDir, 'token');
   await writeFile(tokenFile, scraperToken, { mode: 0o600 });
@@ -245,7 +243,8 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     },
     { what: `all ${jobCount} Prometheus jobs up`, timeoutMs: 30_000, intervalMs: 500 },
   );
-  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${targets.length} targets x cert, proxy, token), all up`);
+  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${targets.length} targets x c, p, t), all up`);
+  ev.up?.('baseline', await upSnapshot(prometheus));
 
   // A phase holds a condition while Prometheus keeps scraping; samples with timestamps inside
   // [start, end] count. The condition stays in force a little past `end` so no scrape that
@@ -268,13 +267,11 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   };
 
   // ---- 5. the cut
-  step(5, 'Cut: netns loses its route to kube-apiserver', `iptables DROP inside ${plan.name} for ${plan.hostAddress}:${apiPort}; cert scrapes need no apiserver, token scrapes do`);
+  step(5, 'Cut: the netns loses its route to kube-apiserver', 'certificate scrapes need no apiserver; token scrapes do');
   await ns.cut(plan.hostAddress, apiPort);
-  detail(`rule: ${(await ns.outputRules()).split('\n').find((l) => l.includes('DROP'))?.trim()}`);
-  detail(`token control group: ${TOKEN_CONTROL_TARGETS.join(', ')} (reviews every token); the sidecars cache a review for 2 min, so their token scrapes outlast a short cut`);
+  detail(`ip netns exec ${plan.name} iptables ${(await ns.outputRules()).split('\n').find((l) => l.includes('DROP'))?.replace(/ -m comment --comment \S+/, '').trim()}`);
   const cutWindow = await observe('cut', NAMESPACE_TARGETS);
   await ns.restore();
-  detail('route restored');
 
   // ---- 6. kube-apiserver stopped
   step(6, 'Apiserver down', 'kube-apiserver stopped altogether: certificate scrapes of the targets keep succeeding');
@@ -282,7 +279,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const downWindow = await observe('apiserver down', NAMESPACE_TARGETS);
 
   // ---- 7. rotation
-  step(7, 'Rotation', `kube-apiserver back; certificates live ${signing}s minus the signer's 5 min backdate, so the operator rotates — no certificate scrape may fail`);
+  step(7, 'Rotation', `apiserver back; ${signing}s certificates (minus the signer's 5 min backdate) rotate; no cert scrape may fail`);
   await cluster.startApiserver();
   const before = serials.length;
   const oldSerial = serials.at(-1) ?? issued.serial;
@@ -297,12 +294,12 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     const newest = serials.at(-1) ?? '';
     if (!rotatedAt) {
       rotatedAt = new Date();
-      detail(`Secret rotated: serial ${oldSerial} -> ${newest}`);
+      detail(`Secret rotated: serial ${oldSerial.slice(0, 8)}.. -> ${newest.slice(0, 8)}..`);
     }
     if (!afterRotationStart) {
       if (!(await reached(newest))) return false;
       afterRotationStart = new Date();
-      detail(`new serial seen by the target on the direct path and through the proxy after ${((afterRotationStart.getTime() - rotatedAt.getTime()) / 1000).toFixed(1)}s`);
+      detail(`node-app saw the new serial on the direct path and through the proxy ${((afterRotationStart.getTime() - rotatedAt.getTime()) / 1000).toFixed(1)}s later`);
     }
     const window = { start: afterRotationStart, end: new Date() };
     const fewest = await prometheus.query(`min(count_over_time(up${selector(CERT_PATHS, NAMESPACE_TARGETS)}[${windowRange(window)}]))`);
@@ -310,7 +307,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   });
 
   // ---- 8. load on kube-apiserver per scrape
-  step(8, 'Load on kube-apiserver', `${loadN} scrapes per target and path; kube-apiserver's own apiserver_request_total for tokenreviews + subjectaccessreviews before/after`);
+  step(8, 'Load on kube-apiserver', `${loadN} scrapes per target and path vs apiserver_request_total{resource=~"tokenreviews|subjectaccessreviews"}`);
   const adminCreds = await readKubeconfigCredentials(admin);
   // Token jobs paused so only the measured scrapes can cause delegation requests.
   await prometheus.reload(prometheusConfig({ jobs: scrapeJobs(targets, CERT_PATHS), credentials, intervalSeconds: interval }));
@@ -322,7 +319,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   detail(`cert: ${certLoad.tokenreviews + certLoad.subjectaccessreviews} requests / ${certLoad.scrapes} scrapes; token (${TOKEN_CONTROL_TARGETS.join(', ')}): ${tokenLoad.tokenreviews} TokenReviews + ${tokenLoad.subjectaccessreviews} SARs / ${tokenLoad.scrapes} scrapes`);
 
   // ---- 9. the report, from what Prometheus recorded
-  step(9, 'Report', 'every number from Prometheus `up` series (and kube-apiserver counters for load) -> e2e/results/latest.json');
+  step(9, 'Report', 'every number from Prometheus `up` (load: kube-apiserver counters) -> e2e/results/latest.json');
   const cutCert = await countScrapes(prometheus, CERT_PATHS, NAMESPACE_TARGETS, cutWindow);
   const cutToken = await countScrapes(prometheus, ['token'], TOKEN_CONTROL_TARGETS, cutWindow);
   const downCert = await countScrapes(prometheus, CERT_PATHS, NAMESPACE_TARGETS, downWindow);
