@@ -131,4 +131,30 @@ describe('validity is re-checked per request on an open connection', () => {
       await target.close();
     }
   });
+
+  it('allows 60 s of clock skew around the validity window, not more', async () => {
+    const [m, serving] = await Promise.all([clientMatrix(), servingFixture()]);
+    const notBefore = m.good.certificate.notBefore.getTime();
+    const notAfter = m.good.certificate.notAfter.getTime();
+    let now = notBefore;
+    const target = await startTargetServer({
+      caBundle: staticCaBundle(m.trusted.certPem),
+      serving: staticServingPair({ cert: Buffer.from(serving.leaf.certPem), key: Buffer.from(serving.leaf.keyPem) }),
+      authorizer: new StaticAuthorizer([{ user: { name: SCRAPER }, verb: 'get', path: '/metrics' }]),
+      now: () => now,
+    });
+    const get = async () => (await httpsRequest({ port: target.port, ca: serving.ca.certPem, identity: { cert: m.good.chainPem, key: m.good.keyPem } })).status;
+    try {
+      now = notBefore - 30_000;
+      expect(await get()).toBe(200);
+      now = notBefore - 90_000;
+      expect(await get()).toBe(401);
+      now = notAfter + 30_000;
+      expect(await get()).toBe(200);
+      now = notAfter + 90_000;
+      expect(await get()).toBe(401);
+    } finally {
+      await target.close();
+    }
+  });
 });
