@@ -10,7 +10,7 @@ import {
 import type { ExtensionInput, GeneralName, KeyUsageName, RawExtension } from './extensions.js';
 import { describeSpki, exportSpki } from './keys.js';
 import type { KeyPair, PublicKeyInfo } from './keys.js';
-import { decodeNameAt, encodeName } from './names.js';
+import { decodeNameAt, subjectDer } from './names.js';
 import type { DistinguishedName, NameInput } from './names.js';
 import { decodePemBlocks, freezeWithLazyPem } from './pem.js';
 import { readAlgorithmIdentifier, readSignatureBits } from './signed-parts.js';
@@ -244,7 +244,8 @@ export function checkValidity(cert: ParsedCertificate, now: Date, skewSeconds = 
  */
 export async function createCertificate(
   options: {
-    subject: NameInput;
+    /** The subject; raw DER (a whole Name) is used as-is once it parses (hostile fixtures). */
+    subject: NameInput | Uint8Array;
     publicKey: CryptoKey;
     signer: { privateKey: CryptoKey; certificate?: ParsedCertificate };
     notBefore: Date;
@@ -258,7 +259,7 @@ export async function createCertificate(
   },
   crypto: Crypto = globalThis.crypto,
 ): Promise<ParsedCertificate> {
-  const subject = withCode('PKCS_ERR_NAME_INVALID', 'invalid subject', () => encodeName(options.subject));
+  const subject = withCode('PKCS_ERR_NAME_INVALID', 'invalid subject', () => subjectDer(options.subject));
   const issuer = options.signer.certificate ? options.signer.certificate.subjectDer : subject;
   const spki = new Uint8Array(
     await withCodeAsync('PKCS_ERR_KEY_INVALID', 'public key export failed', () => crypto.subtle.exportKey('spki', options.publicKey)),

@@ -4,7 +4,7 @@ import { decodeExtensionsAt, encodeExtension, OID } from './extensions.js';
 import type { ExtensionInput, RawExtension } from './extensions.js';
 import { describeSpki, exportSpki } from './keys.js';
 import type { KeyPair, PublicKeyInfo } from './keys.js';
-import { decodeNameAt, encodeName } from './names.js';
+import { decodeNameAt, subjectDer } from './names.js';
 import type { DistinguishedName, NameInput } from './names.js';
 import { decodePemBlocks, freezeWithLazyPem } from './pem.js';
 import { readAlgorithmIdentifier, readSignatureBits } from './signed-parts.js';
@@ -131,14 +131,14 @@ export async function verifyCsrSignature(csr: ParsedCsr, crypto: Crypto = global
 }
 
 /**
- * Builds and signs a CSR for `keys` with `subject` and, when given, one extensionRequest attribute
+ * Builds and signs a CSR for `keys` with `subject` (NameInput, or a raw DER Name used as-is) and, when given, one extensionRequest attribute
  * holding `extensions` (no attributes otherwise). Returns it parsed.
  */
 export async function createCsr(
-  options: { subject: NameInput; keys: KeyPair; extensions?: readonly ExtensionInput[] },
+  options: { subject: NameInput | Uint8Array; keys: KeyPair; extensions?: readonly ExtensionInput[] },
   crypto: Crypto = globalThis.crypto,
 ): Promise<ParsedCsr> {
-  const subject = withCode('PKCS_ERR_NAME_INVALID', 'invalid subject', () => encodeName(options.subject));
+  const subject = withCode('PKCS_ERR_NAME_INVALID', 'invalid subject', () => subjectDer(options.subject));
   const spki = await exportSpki(options.keys, crypto);
   const exts = options.extensions ?? [];
   const attrs =

@@ -148,15 +148,17 @@ const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
 /**
  * @internal Encodes a NameInput as DER. C uses PrintableString, emailAddress and DC IA5String,
- * everything else UTF8String. Empty names are allowed (`[]`); empty RDNs or values are not.
+ * everything else UTF8String. Empty names are allowed (`[]`); empty RDNs or values are not
+ * (empty values are allowed with `allowEmpty`, used only to build hostile fixtures; an empty RDN is
+ * never valid DER for a Name, so it is always refused).
  */
-export function encodeName(input: NameInput): Uint8Array {
+export function encodeName(input: NameInput, options: { allowEmpty?: boolean } = {}): Uint8Array {
   return derSequence(
     ...input.map((rdn, i) => {
       if (rdn.length === 0) throw new PkcsError('PKCS_ERR_NAME_INVALID', `RDN ${i} is empty`);
       const atvs = rdn.map(({ type, value }) => {
         const oid = attributeOid(type);
-        if (typeof value !== 'string' || value.length === 0) throw new PkcsError('PKCS_ERR_NAME_INVALID', `empty value for ${type}`);
+        if (typeof value !== 'string' || (value.length === 0 && !options.allowEmpty)) throw new PkcsError('PKCS_ERR_NAME_INVALID', `empty value for ${type}`);
         return derSequence(derOid(oid), encodeValue(oid, value));
       });
       // DER SET OF: elements sorted by their encodings.
@@ -182,4 +184,17 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
+}
+
+/**
+ * @internal Resolves a subject given either as NameInput (validated, encoded here) or as raw DER
+ * (used as-is once it parses as a Name: hostile fixtures such as an empty CN).
+ */
+export function subjectDer(subject: NameInput | Uint8Array): Uint8Array {
+  if (subject instanceof Uint8Array) {
+    const der = new Uint8Array(subject);
+    decodeNameDer(der);
+    return der;
+  }
+  return encodeName(subject);
 }

@@ -8,7 +8,7 @@ import { basicConstraintsExtension, EKU, keyUsageExtension } from '../extensions
 import type { ExtensionInput, GeneralName, KeyUsageName } from '../extensions.js';
 import { DEFAULT_KEY_SPEC, exportPrivateKeyPem, generateKeyPairUnchecked } from '../keys.js';
 import type { KeyPair, KeySpec } from '../keys.js';
-import { commonNameInput } from '../names.js';
+import { commonNameInput, encodeName } from '../names.js';
 import type { NameInput } from '../names.js';
 
 /** A test CA: its certificate, keys and both as PEM. */
@@ -76,7 +76,8 @@ export async function issueTestLeaf(
   issuer: TestCa,
   options: {
     commonName?: string;
-    subject?: NameInput;
+    /** NameInput, or raw DER (see {@link hostileNameDer}). */
+    subject?: NameInput | Uint8Array;
     organizations?: readonly string[];
     extendedKeyUsages?: readonly string[] | null;
     keyUsages?: readonly KeyUsageName[];
@@ -109,7 +110,8 @@ export async function issueTestLeaf(
  * (weak RSA allowed via keySpec), no extensions.
  */
 export async function createTestCsr(options: {
-  subject?: NameInput;
+  /** NameInput, or raw DER (see {@link hostileNameDer}). */
+  subject?: NameInput | Uint8Array;
   commonName?: string;
   keySpec?: KeySpec;
   keys?: KeyPair;
@@ -119,4 +121,12 @@ export async function createTestCsr(options: {
   const subject = options.subject ?? commonNameInput(options.commonName ?? `certscrape test csr ${++counter}`);
   const csr = await createCsr({ subject, keys, ...(options.extensions ? { extensions: options.extensions } : {}) });
   return Object.freeze({ csr, keys, pem: csr.pem });
+}
+
+/**
+ * Encodes a name WITHOUT the empty-value check (empty RDNs are still refused: they are not a Name), for hostile
+ * fixtures such as a certificate or CSR with an empty CN: pass the result as `subject`.
+ */
+export function hostileNameDer(input: NameInput): Uint8Array {
+  return encodeName(input, { allowEmpty: true });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestCa, createTestCsr, issueTestLeaf } from './index.js';
+import { createTestCa, createTestCsr, hostileNameDer, issueTestLeaf } from './index.js';
 import { EKU, importPrivateKeyPem, isPkcsError, parseCertificate, parseCertificateBundle, verifyChain, verifyCsrSignature, certificateMatchesKey } from '../index.js';
 
 describe('@certscrape/pkcs/testing', () => {
@@ -48,5 +48,21 @@ describe('@certscrape/pkcs/testing', () => {
     const { generateKeyPair } = await import('../index.js');
     const err = await generateKeyPair({ kind: 'rsa', bits: 1024 }).catch((e: unknown) => e);
     expect(isPkcsError(err, 'PKCS_ERR_KEY_UNSUPPORTED')).toBe(true);
+  });
+
+  it('hostileNameDer builds names the strict builders refuse (empty values), usable as a subject', async () => {
+    const ca = await createTestCa();
+    const emptyCn = hostileNameDer([[{ type: 'CN', value: '' }]]);
+    const leaf = await issueTestLeaf(ca, { subject: emptyCn });
+    expect(leaf.certificate.subject).toEqual([[{ oid: '2.5.4.3', shortName: 'CN', value: '', stringType: 'utf8' }]]);
+    expect((await verifyChain(leaf.certificate, { roots: [ca.certificate], now: new Date() })).ok).toBe(true);
+    const { csr } = await createTestCsr({ subject: hostileNameDer([[{ type: 'CN', value: 'x' }], [{ type: 'O', value: '' }]]) });
+    expect(csr.subject.flat().map((a) => a.value)).toEqual(['x', '']);
+    expect(await verifyCsrSignature(csr)).toBe(true);
+  });
+
+  it('a raw subject that is not a DER Name is refused with PKCS_ERR_NAME_INVALID', async () => {
+    const err = await createTestCsr({ subject: Uint8Array.of(1, 2, 3) }).catch((e: unknown) => e);
+    expect(isPkcsError(err, 'PKCS_ERR_NAME_INVALID')).toBe(true);
   });
 });
