@@ -44,6 +44,11 @@ describe('verifyChain accepts', () => {
     ['a leaf without any EKU extension when an EKU is required', async () => ({ leaf: await leafOf(root, { extendedKeyUsages: null }) }), 2],
     ['a leaf carrying both serverAuth and clientAuth', async () => ({ leaf: await leafOf(root, { extendedKeyUsages: [EKU.serverAuth, EKU.clientAuth] }) }), 2],
     ['a just-expired leaf within the allowed clock skew', async () => ({ leaf: await leafOf(root, { notAfter: at(-0.01) }), options: { skewSeconds: 120 } }), 2],
+    ['a chain mixing algorithms: P-384 root, RSA intermediate, P-256 leaf', async () => {
+      const r384 = await createTestCa({ keySpec: { kind: 'ecdsa', curve: 'P-384' } });
+      const rsa = await createTestCa({ parent: r384, keySpec: { kind: 'rsa', bits: 1024 } });
+      return { leaf: await leafOf(rsa), options: { roots: [r384.certificate], intermediates: [rsa.certificate] } };
+    }, 3],
     ['a leaf directly under an intermediate with pathLength 0', async () => {
       const i0 = await createTestCa({ parent: root, pathLength: 0 });
       return { leaf: await leafOf(i0), options: { intermediates: [i0.certificate] } };
