@@ -36,6 +36,11 @@ describe('parseSidecarFlags (kube-rbac-proxy flags)', () => {
     });
   });
 
+  it('without --tls-cert-file and --tls-private-key-file, asks for a generated pair', () => {
+    const r = parseSidecarFlags(BASE.filter((a) => !a.startsWith('--tls-')));
+    expect(r).toMatchObject({ kind: 'run', config: { tlsCertFile: undefined, tlsKeyFile: undefined } });
+  });
+
   it('prints help for --help', () => {
     const r = parseSidecarFlags(['--help']);
     expect(r.kind).toBe('help');
@@ -54,6 +59,7 @@ describe('parseSidecarFlags (kube-rbac-proxy flags)', () => {
     ['a bad listen address', [...BASE.filter((a) => !a.startsWith('--secure')), '--secure-listen-address=8443']],
     ['an unknown flag', [...BASE, '--frobnicate']],
     ['a tiny poll interval', [...BASE, '--file-poll-interval=1']],
+    ['a serving certificate without its key', BASE.filter((a) => !a.startsWith('--tls-private-key-file'))],
   ])('refuses %s', (_n, args) => {
     expect(code(args)).toBe('TARGET_AUTH_ERR_FLAGS_INVALID');
   });

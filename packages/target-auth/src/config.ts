@@ -12,9 +12,12 @@ export interface SidecarConfig {
   readonly clientCaFile: string | undefined;
   /** `--config-file`: kube-rbac-proxy `authorization.static` rules. */
   readonly configFile: string | undefined;
-  /** `--tls-cert-file` / `--tls-private-key-file`: the serving pair (hot-reloaded). */
-  readonly tlsCertFile: string;
-  readonly tlsKeyFile: string;
+  /**
+   * `--tls-cert-file` / `--tls-private-key-file`: the serving pair (hot-reloaded). Both absent:
+   * a self-signed pair is generated in memory at startup (as kube-rbac-proxy does).
+   */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
   /** `--allow-paths`: path patterns; others get 404. Empty = all. */
   readonly allowPaths: readonly string[];
   /** `--kubeconfig`: enables the delegated TokenReview/SubjectAccessReview fallback. */
@@ -42,8 +45,8 @@ function buildCommand(): Command {
     .requiredOption('--upstream <url>', 'plain http:// URL of the protected endpoint, e.g. http://127.0.0.1:9100/')
     .option('--client-ca-file <path>', 'PEM client CA bundle; enables client-certificate authentication (hot-reloaded)')
     .option('--config-file <path>', 'kube-rbac-proxy config file with authorization.static rules')
-    .requiredOption('--tls-cert-file <path>', 'serving certificate (PEM, hot-reloaded with the key)')
-    .requiredOption('--tls-private-key-file <path>', 'serving private key (PEM)')
+    .option('--tls-cert-file <path>', 'serving certificate (PEM, hot-reloaded with the key); without it a self-signed one is generated')
+    .option('--tls-private-key-file <path>', 'serving private key (PEM)')
     .option('--allow-paths <patterns>', 'comma-separated path patterns (Go path.Match); other paths get 404', '')
     .option('--kubeconfig <path>', 'kubeconfig; enables the TokenReview/SubjectAccessReview fallback for requests without a client certificate')
     .option('--auth-token-audiences <list>', 'comma-separated audiences for TokenReview', '')
@@ -84,6 +87,9 @@ export function parseSidecarFlags(args: readonly string[]): ParsedFlags {
   if (clientCaFile === undefined && kubeconfig === undefined) {
     throw new TargetAuthError('TARGET_AUTH_ERR_FLAGS_INVALID', 'set --client-ca-file and/or --kubeconfig: otherwise no request can be authenticated');
   }
+  if ((str('tlsCertFile') === undefined) !== (str('tlsPrivateKeyFile') === undefined)) {
+    throw new TargetAuthError('TARGET_AUTH_ERR_FLAGS_INVALID', 'set both --tls-cert-file and --tls-private-key-file, or neither');
+  }
   const pollIntervalMs = Number(str('filePollInterval') ?? '500');
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50) throw new TargetAuthError('TARGET_AUTH_ERR_FLAGS_INVALID', '--file-poll-interval must be an integer >= 50 (ms)');
   const list = (k: string) =>
@@ -99,8 +105,8 @@ export function parseSidecarFlags(args: readonly string[]): ParsedFlags {
       upstream,
       clientCaFile,
       configFile: str('configFile'),
-      tlsCertFile: str('tlsCertFile') as string,
-      tlsKeyFile: str('tlsPrivateKeyFile') as string,
+      tlsCertFile: str('tlsCertFile'),
+      tlsKeyFile: str('tlsPrivateKeyFile'),
       allowPaths: list('allowPaths'),
       kubeconfig,
       tokenAudiences: list('authTokenAudiences'),

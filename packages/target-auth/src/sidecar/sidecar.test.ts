@@ -3,6 +3,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EKU } from '@certscrape/pkcs';
@@ -185,6 +186,25 @@ describe('certscrape-target-auth sidecar', () => {
     expect(ok).toBe(true);
     expect(Date.now() - start).toBeLessThan(1500);
     await expect(get(scraper, '/metrics', undefined, servingCa.certPem)).rejects.toThrow();
+  });
+
+  it('without serving files, serves a generated self-signed certificate for 127.0.0.1', async () => {
+    const own = await startSidecar({ ...config, tlsCertFile: undefined, tlsKeyFile: undefined });
+    try {
+      const presented = await new Promise<string>((resolve, reject) => {
+        const s = tlsConnect({ host: '127.0.0.1', port: own.address.port, rejectUnauthorized: false }, () => {
+          resolve(s.getPeerX509Certificate()!.toString());
+          s.end();
+        });
+        s.on('error', reject);
+      });
+      expect(presented).toContain('BEGIN CERTIFICATE');
+      // Trusting exactly that certificate, hostname verification for 127.0.0.1 passes.
+      const r = await httpsRequest({ port: own.address.port, ca: presented, identity: { cert: scraper.chainPem, key: scraper.keyPem } });
+      expect(r.status).toBe(200);
+    } finally {
+      await own.close();
+    }
   });
 
   it('fails fast on a bad config file, naming the problem by code', async () => {

@@ -20,7 +20,8 @@ import { withAllowPaths } from '../middleware/with-allow-paths.js';
 import { withAuthentication } from '../middleware/with-authentication.js';
 import { withAuthorization } from '../middleware/with-authorization.js';
 import { createSecureServer } from '../secure-server.js';
-import { ServingCertReloader } from '../serving-cert.js';
+import { ServingCertReloader, staticServingPair, type ServingPairSource } from '../serving-cert.js';
+import { selfSignedServingPair } from './self-signed.js';
 import { createUpstreamProxy } from './upstream-proxy.js';
 
 /** A running sidecar. */
@@ -78,8 +79,15 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
       caBundle = watcher;
       clientCert = new ClientCertAuthenticator({ caBundle });
     }
-    const serving = await ServingCertReloader.open({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, pollIntervalMs: config.pollIntervalMs, logger, metrics });
-    closers.push(() => serving.close());
+    let serving: ServingPairSource;
+    if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
+      const reloader = await ServingCertReloader.open({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, pollIntervalMs: config.pollIntervalMs, logger, metrics });
+      closers.push(() => reloader.close());
+      serving = reloader;
+    } else {
+      logger.warn({}, 'no --tls-cert-file/--tls-private-key-file: serving a generated self-signed certificate');
+      serving = staticServingPair(await selfSignedServingPair(config.listenHost));
+    }
 
     const members: UnionMember[] = [{ authorizer: new StaticAuthorizer(rules) }];
     let token: TokenAuthenticator | undefined;
