@@ -62,8 +62,8 @@ describe('csr-approver against a real control plane (one replica, --leader-elect
     const csrName = name(`legit-${keySpec.kind}`);
     const created = Date.now();
     expect(await submitCsr(ids.operator, { name: csrName, request: await pemCsr({ keySpec }), usages })).toEqual({ created: true });
-    const issued = await waitForCsr(info, csrName, (c) => Boolean(c.status?.certificate), 15_000);
-    expect(Date.now() - created).toBeLessThan(15_000);
+    const issued = await waitForCsr(info, csrName, (c) => Boolean(c.status?.certificate), 20_000);
+    expect(Date.now() - created).toBeLessThan(20_000);
     expect(conditionTypes(issued)).toEqual(['Approved']);
     expect(issued.status?.conditions?.[0]).toMatchObject({ reason: 'CertscrapePolicySatisfied' });
     expect(issued.spec.username).toBe(OPERATOR_USERNAME);
@@ -163,7 +163,7 @@ describe('csr-approver against a real control plane (one replica, --leader-elect
     // A legitimate CSR created after all of them: once it is approved, the approver has seen the rest.
     const sentinel = name('sentinel');
     expect(await submitCsr(ids.operator, { name: sentinel, request: await pemCsr() })).toEqual({ created: true });
-    await waitForCsr(info, sentinel, isDecided, 20_000);
+    await waitForCsr(info, sentinel, isDecided, 45_000);
     expect(conditionTypes(await readCsr(info, sentinel))).toContain('Approved');
 
     const report: string[] = [];
@@ -183,7 +183,7 @@ describe('csr-approver against a real control plane (one replica, --leader-elect
         report.push(`${v.sentence}: untouched`);
         continue;
       }
-      const csr = await waitForCsr(info, csrName, isDecided, 20_000);
+      const csr = await waitForCsr(info, csrName, isDecided, 45_000);
       expect(conditionTypes(csr), label).toEqual(['Denied']);
       const denied = csr.status!.conditions![0]!;
       expect(denied.reason, label).toBe('CertscrapePolicyViolation');
