@@ -253,6 +253,13 @@ describe('csr-approver start-up errors', () => {
     expect(p.stderr.join('\n')).toMatch(/cannot reach kube-apiserver at https:\/\/127\.0\.0\.1:1/);
   });
 
+  it('without --kubeconfig (and outside a pod) it uses $KUBECONFIG', async () => {
+    const p = startApprover(['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=127.0.0.1:0'], { KUBECONFIG: `${join(dir, 'missing')}:${ids.approver}` });
+    const started = await p.started();
+    expect(started).toMatchObject({ kubeconfigSource: 'KUBECONFIG', kubeconfig: ids.approver, server: info.server });
+    expect(await p.stop()).toBe(0);
+  });
+
   it('exits 2 on a bad flag and documents every flag in --help', async () => {
     const bad = startApprover(['--leader-elect=perhaps']);
     expect(await bad.exit()).toBe(2);

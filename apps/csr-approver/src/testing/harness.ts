@@ -213,8 +213,11 @@ export class ApproverProcess {
 }
 
 /** Spawns the built approver bin. */
-export function startApprover(args: readonly string[]): ApproverProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', LOG_LEVEL: 'info' } });
+export function startApprover(args: readonly string[], env: Record<string, string> = {}): ApproverProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', LOG_LEVEL: 'info', ...env },
+  });
   return new ApproverProcess(child);
 }
 
