@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -26,7 +28,8 @@ import {
 import type { KubeConfig, V1CertificateSigningRequest, V1PolicyRule } from '@kubernetes/client-node';
 import { localClusterFromInject, localClusterHandleFromInject } from '@certscrape/local-cluster/testing';
 import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster/testing';
-import { certificateMatchesKey, commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, parseCertificate } from '@certscrape/pkcs';
+import { EKU, certificateMatchesKey, commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, parseCertificate } from '@certscrape/pkcs';
+import { createTestCa, issueTestLeaf } from '@certscrape/pkcs/testing';
 import { parseSidecarFlags } from '@certscrape/target-auth';
 import { ApplyError, DEPLOY_COMPONENTS, DEPLOY_DIR, applyKustomization, applyObjects, renderDeploy, toKubeConfig } from './support/apply-manifests.js';
 import { objectId } from './support/kustomize.js';
@@ -225,6 +228,18 @@ async function newCsr(kc: KubeConfig, cn: string, signerName: string, usages: st
   });
   createdCsrs.push(created.metadata?.name ?? '');
   return { csr: created, keyPem: await exportPrivateKeyPem(keys) };
+}
+
+/** A real scraper client certificate from the cluster's signer (CSR by admin, approved by admin). */
+async function issueScraperCertificate(): Promise<{ cert: string; key: string }> {
+  const { csr: c, keyPem } = await newCsr(admin, SCRAPER, CLIENT_SIGNER, ['digital signature', 'client auth']);
+  await approve(admin, c);
+  const certs = admin.makeApiClient(CertificatesV1Api);
+  const cert = await waitFor('the scraper certificate to be issued', async () => {
+    const cur = await certs.readCertificateSigningRequest({ name: c.metadata?.name ?? '' });
+    return cur.status?.certificate ? Buffer.from(cur.status.certificate, 'base64').toString('utf8') : undefined;
+  });
+  return { cert, key: keyPem };
 }
 
 function approve(kc: KubeConfig, c: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
@@ -598,14 +613,7 @@ describe('RBAC: real requests with each identity', () => {
   });
 
   it("a certificate for the scraper identity gets kube-apiserver's /metrics and nothing else", async () => {
-    const { csr: c, keyPem } = await newCsr(admin, SCRAPER, CLIENT_SIGNER, ['digital signature', 'client auth']);
-    await approve(admin, c);
-    const certs = admin.makeApiClient(CertificatesV1Api);
-    const certificate = await waitFor('the scraper certificate to be issued', async () => {
-      const cur = await certs.readCertificateSigningRequest({ name: c.metadata?.name ?? '' });
-      return cur.status?.certificate ? Buffer.from(cur.status.certificate, 'base64').toString('utf8') : undefined;
-    });
-    const tls = { cert: certificate, key: keyPem };
+    const tls = await issueScraperCertificate();
     const metrics = await httpsGet('/metrics', tls);
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('apiserver_request_total');
@@ -655,9 +663,13 @@ async function httpStatus(target: string): Promise<number> {
   }
 }
 
-interface Running {
+/** A process started by this test (stopped by pid in `finally`). */
+interface Proc {
   readonly child: ChildProcess;
   readonly output: () => string;
+}
+
+interface Running extends Proc {
   readonly health: string;
   readonly metrics: string;
 }
@@ -683,7 +695,7 @@ async function startController(deployment: string, serviceAccount: string, bin: 
   return { child, output: () => output, health: `http://127.0.0.1:${healthPort}`, metrics: `http://127.0.0.1:${metricsPort}` };
 }
 
-async function stop(r: Running | undefined): Promise<void> {
+async function stop(r: Proc | undefined): Promise<void> {
   if (r === undefined || r.child.exitCode !== null || r.child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
   r.child.kill('SIGTERM');
@@ -746,6 +758,139 @@ describe('the real controllers, run with exactly these permissions', () => {
       await stop(approver);
       for (const name of ['metrics-client-certs', 'metrics-client-certs-pending']) await statusOf(core.deleteNamespacedSecret({ name, namespace: NS }));
       await statusOf(core.deleteNamespacedConfigMap({ name: 'metrics-client-ca', namespace: NS }));
+    }
+  });
+});
+
+/** The flag values that are mounted files (under /etc/), moved under `root` (a pod's filesystem, recreated in a scratch dir). */
+function reroot(args: readonly string[], root: string): string[] {
+  return args.map((a) => {
+    const m = /^(--[a-z0-9-]+=)(\/etc\/.*)$/.exec(a);
+    return m ? `${m[1]}${join(root, m[2] ?? '')}` : a;
+  });
+}
+
+function writeAt(root: string, path: string, text: string): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), text);
+}
+
+async function startBin(bin: string, args: string[]): Promise<Proc> {
+  let output = '';
+  const child = spawn(process.execPath, [join(REPO_ROOT, bin), ...args], { env: { ...process.env, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString('utf8')));
+  return { child, output: () => output };
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** GET through a forward proxy (absolute-form request target), as Prometheus does with proxy_url. */
+function getViaProxy(proxyPort: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port: proxyPort, path: target, headers: { host: new URL(target).host, ...headers }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('the example sidecars, run with their Deployment args and config', () => {
+  it('Prometheus -> scraper-proxy (proxy_url) -> target-auth -> exporter works with the scraper certificate; other paths and unauthenticated clients are refused; no token reaches the exporter', async () => {
+    const root = join(work, 'pod-fs');
+    const core = admin.makeApiClient(CoreV1Api);
+    const scraper = await issueScraperCertificate();
+    const servingCa = await createTestCa({ commonName: 'example serving CA' });
+    const serving = await issueTestLeaf(servingCa, {
+      commonName: 'example-exporter.monitoring.svc',
+      extendedKeyUsages: [EKU.serverAuth],
+      subjectAltNames: [
+        { type: 'dns', value: 'example-exporter.monitoring.svc' },
+        { type: 'ip', value: '127.0.0.1' },
+      ],
+    });
+    const clientCa = (await core.readNamespacedConfigMap({ name: 'extension-apiserver-authentication', namespace: 'kube-system' })).data?.['client-ca-file'] ?? '';
+    const targetAuthConfig = (rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'example-exporter-target-auth')?.['data'] as Record<string, string>)['config.yaml'] ?? '';
+    // The files the pods mount, at the paths the Deployments give (Secret keys tls.crt/tls.key, ConfigMap keys).
+    writeAt(root, '/etc/certscrape/client-cert/tls.crt', scraper.cert);
+    writeAt(root, '/etc/certscrape/client-cert/tls.key', scraper.key);
+    writeAt(root, '/etc/certscrape/serving-ca/ca.crt', servingCa.certPem);
+    writeAt(root, '/etc/certscrape/client-ca/client-ca.crt', clientCa);
+    writeAt(root, '/etc/certscrape/target-auth/config.yaml', targetAuthConfig);
+    writeAt(root, '/etc/certscrape/serving-cert/tls.crt', serving.certPem);
+    writeAt(root, '/etc/certscrape/serving-cert/tls.key', serving.keyPem);
+
+    const seen: IncomingHttpHeaders[] = [];
+    const exporter = createHttpServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('example_exporter_up 1\n');
+    });
+    await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+    const exporterPort = (exporter.address() as { port: number }).port;
+    const [targetPort, proxyPort, proxyMetricsPort] = [await freePort(), await freePort(), await freePort()];
+
+    let sidecar: Proc | undefined;
+    let proxy: Proc | undefined;
+    try {
+      // Only what differs outside a pod: loopback ports, and the exporter's port.
+      sidecar = await startBin(BINS['target-auth'] ?? '', [
+        ...reroot(deploymentArgs('example-exporter', 'target-auth'), root),
+        `--secure-listen-address=127.0.0.1:${targetPort}`,
+        `--upstream=http://127.0.0.1:${exporterPort}/`,
+      ]);
+      proxy = await startBin(BINS['scraper-proxy'] ?? '', [
+        ...reroot(deploymentArgs('prometheus-certscrape', 'scraper-proxy'), root),
+        `--listen-address=127.0.0.1:${proxyPort}`,
+        `--metrics-bind-address=127.0.0.1:${proxyMetricsPort}`,
+      ]);
+      const procs = { sidecar, proxy };
+      await waitFor('both sidecars listening', async () => {
+        for (const [name, p] of Object.entries(procs)) if (p.child.exitCode !== null) throw new Error(`${name} exited (${p.child.exitCode}):\n${p.output()}`);
+        return (await tcpOpen(targetPort)) && (await httpStatus(`http://127.0.0.1:${proxyMetricsPort}/healthz`)) === 200 ? true : undefined;
+      });
+
+      const target = `http://127.0.0.1:${targetPort}`;
+      const ok = await getViaProxy(proxyPort, `${target}/metrics`, { authorization: 'Bearer must-not-leak' });
+      expect(ok.status, ok.body).toBe(200);
+      expect(ok.body).toContain('example_exporter_up 1');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.['authorization']).toBeUndefined();
+
+      // Only /metrics is served (allow-paths + the static rule): nothing reaches the exporter.
+      const other = await getViaProxy(proxyPort, `${target}/debug`);
+      expect([403, 404]).toContain(other.status);
+      expect(seen).toHaveLength(1);
+
+      // A client without the certificate is not authenticated by the sidecar.
+      const anonymous = await new Promise<number>((resolve) => {
+        httpsRequest({ host: '127.0.0.1', port: targetPort, path: '/metrics', ca: servingCa.certPem, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', () => resolve(-1))
+          .end();
+      });
+      expect(anonymous === 401 || anonymous === -1, `status ${anonymous}`).toBe(true);
+      expect(seen).toHaveLength(1);
+      expect(await httpStatus(`http://127.0.0.1:${proxyMetricsPort}/metrics`)).toBe(200);
+    } finally {
+      await stop(proxy);
+      await stop(sidecar);
+      await new Promise<void>((resolve) => exporter.close(() => resolve()));
     }
   });
 });
