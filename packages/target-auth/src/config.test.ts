@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListenAddress, parseSidecarFlags } from './config.js';
+import { parseDurationMs, parseListenAddress, parseSidecarFlags } from './config.js';
 import { isTargetAuthError, type TargetAuthErrorCode } from './errors.js';
 
 const BASE = ['--secure-listen-address=0.0.0.0:8443', '--upstream=http://127.0.0.1:9100/', '--client-ca-file=/ca.crt', '--tls-cert-file=/tls.crt', '--tls-private-key-file=/tls.key'];
@@ -30,6 +30,7 @@ describe('parseSidecarFlags (kube-rbac-proxy flags)', () => {
         allowPaths: ['/metrics', '/metrics/*'],
         kubeconfig: '/kc',
         tokenAudiences: ['a', 'b'],
+        delegatedCacheTtlMs: undefined,
         pollIntervalMs: 500,
         decisionLog: false,
       },
@@ -59,9 +60,27 @@ describe('parseSidecarFlags (kube-rbac-proxy flags)', () => {
     ['a bad listen address', [...BASE.filter((a) => !a.startsWith('--secure')), '--secure-listen-address=8443']],
     ['an unknown flag', [...BASE, '--frobnicate']],
     ['a tiny poll interval', [...BASE, '--file-poll-interval=1']],
+    ['a bad cache TTL', [...BASE, '--delegated-cache-ttl=soon']],
     ['a serving certificate without its key', BASE.filter((a) => !a.startsWith('--tls-private-key-file'))],
   ])('refuses %s', (_n, args) => {
     expect(code(args)).toBe('TARGET_AUTH_ERR_FLAGS_INVALID');
+  });
+});
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['0', 0],
+    ['250ms', 250],
+    ['30', 30_000],
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+  ])('%s -> %i ms', (t, ms) => {
+    expect(parseDurationMs(t)).toBe(ms);
+  });
+
+  it('is passed through by --delegated-cache-ttl', () => {
+    expect(parseSidecarFlags([...BASE, '--delegated-cache-ttl=0'])).toMatchObject({ config: { delegatedCacheTtlMs: 0 } });
   });
 });
 

@@ -24,6 +24,12 @@ export interface SidecarConfig {
   readonly kubeconfig: string | undefined;
   /** `--auth-token-audiences`. */
   readonly tokenAudiences: readonly string[];
+  /**
+   * `--delegated-cache-ttl`: how long TokenReview successes and SubjectAccessReview allows are
+   * cached, in ms (0 disables caching; rejections/denies are cached for at most this too).
+   * Undefined: the defaults (2 min tokens, 5 min allows, as kube-rbac-proxy).
+   */
+  readonly delegatedCacheTtlMs: number | undefined;
   /** `--file-poll-interval` in ms (default 500). */
   readonly pollIntervalMs: number;
   /** `--decision-log`: log every decision. */
@@ -50,6 +56,7 @@ function buildCommand(): Command {
     .option('--allow-paths <patterns>', 'comma-separated path patterns (Go path.Match); other paths get 404', '')
     .option('--kubeconfig <path>', 'kubeconfig; enables the TokenReview/SubjectAccessReview fallback for requests without a client certificate')
     .option('--auth-token-audiences <list>', 'comma-separated audiences for TokenReview', '')
+    .option('--delegated-cache-ttl <duration>', 'cache TTL for TokenReview/SubjectAccessReview answers, e.g. 0, 30s, 2m (default: 2m tokens, 5m allows)')
     .option('--file-poll-interval <ms>', 'how often watched files are re-read', '500')
     .option('--decision-log', 'log every authentication/authorization decision', false)
     .helpOption('-h, --help', 'show this help')
@@ -92,6 +99,8 @@ export function parseSidecarFlags(args: readonly string[]): ParsedFlags {
   }
   const pollIntervalMs = Number(str('filePollInterval') ?? '500');
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 50) throw new TargetAuthError('TARGET_AUTH_ERR_FLAGS_INVALID', '--file-poll-interval must be an integer >= 50 (ms)');
+  const ttl = str('delegatedCacheTtl');
+  const delegatedCacheTtlMs = ttl === undefined ? undefined : parseDurationMs(ttl, '--delegated-cache-ttl');
   const list = (k: string) =>
     (str(k) ?? '')
       .split(',')
@@ -110,6 +119,7 @@ export function parseSidecarFlags(args: readonly string[]): ParsedFlags {
       allowPaths: list('allowPaths'),
       kubeconfig,
       tokenAudiences: list('authTokenAudiences'),
+      delegatedCacheTtlMs,
       pollIntervalMs,
       decisionLog: o.decisionLog === true,
     },
@@ -123,4 +133,12 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   if (m === null || port > 65535) throw new TargetAuthError('TARGET_AUTH_ERR_FLAGS_INVALID', `--secure-listen-address must be host:port, got ${JSON.stringify(address)}`);
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+/** `0`, `250ms`, `30s`, `2m`, `1h` (a bare number is seconds) -> milliseconds; coded error otherwise. */
+export function parseDurationMs(text: string, flag = 'duration'): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new TargetAuthError('TARGET_AUTH_ERR_FLAGS_INVALID', `${flag} must be a duration like 0, 30s, 2m: ${JSON.stringify(text)}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
 }

@@ -49,6 +49,29 @@ describe('delegated TokenReview/SubjectAccessReview fallback against kube-apiser
   let readerToken: string;
   let readerToken2: string;
   let strangerToken: string;
+  let targetKubeconfigPath: string;
+
+  /** A sidecar whose only route to kube-apiserver is a fresh counting forwarder. */
+  async function startDelegatedSidecar(extraFlags: string[]): Promise<{ sidecar: RunningSidecar; forwarder: TcpForwarder }> {
+    const server = new URL(info.server);
+    const fwd = await startTcpForwarder({ host: server.hostname, port: Number(server.port) });
+    const kc = parseYaml(await readFile(targetKubeconfigPath, 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
+    for (const c of kc.clusters) c.cluster.server = `https://127.0.0.1:${fwd.port}`;
+    const kubeconfig = join(dir, `target-via-${fwd.port}.kubeconfig`);
+    await writeFile(kubeconfig, stringifyYaml(kc), { mode: 0o600 });
+    const parsed = parseSidecarFlags([
+      '--secure-listen-address=127.0.0.1:0',
+      `--upstream=http://127.0.0.1:${upstream.port}/`,
+      `--client-ca-file=${join(dir, 'client-ca.crt')}`,
+      `--config-file=${join(dir, 'config.yaml')}`,
+      `--tls-cert-file=${join(dir, 'tls.crt')}`,
+      `--tls-private-key-file=${join(dir, 'tls.key')}`,
+      `--kubeconfig=${kubeconfig}`,
+      ...extraFlags,
+    ]);
+    if (parsed.kind !== 'run') throw new Error('expected a run config');
+    return { sidecar: await startSidecar(parsed.config), forwarder: fwd };
+  }
 
   beforeAll(async () => {
     info = localClusterFromInject();
@@ -86,13 +109,7 @@ describe('delegated TokenReview/SubjectAccessReview fallback against kube-apiser
       }),
     );
 
-    // The target reaches kube-apiserver only through the forwarder.
-    const server = new URL(info.server);
-    forwarder = await startTcpForwarder({ host: server.hostname, port: Number(server.port) });
-    const kc = parseYaml(await readFile(targetKubeconfig, 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
-    for (const c of kc.clusters) c.cluster.server = `https://127.0.0.1:${forwarder.port}`;
-    await writeFile(join(dir, 'target-via-forwarder.kubeconfig'), stringifyYaml(kc), { mode: 0o600 });
-
+    targetKubeconfigPath = targetKubeconfig;
     [clientCa, servingCa] = await Promise.all([createTestCa({ commonName: 'metrics client CA' }), createTestCa({ commonName: 'serving CA' })]);
     scraperCert = await issueTestLeaf(clientCa, { commonName: CERT_USER });
     const serving = await issueTestLeaf(servingCa, { commonName: 'target', extendedKeyUsages: [EKU.serverAuth], subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }] });
@@ -102,17 +119,7 @@ describe('delegated TokenReview/SubjectAccessReview fallback against kube-apiser
     await writeFile(join(dir, 'config.yaml'), `authorization:\n  static:\n    - user: {name: "${CERT_USER}"}\n      verb: get\n      path: /metrics\n      resourceRequest: false\n`);
 
     upstream = await startUpstream();
-    const parsed = parseSidecarFlags([
-      '--secure-listen-address=127.0.0.1:0',
-      `--upstream=http://127.0.0.1:${upstream.port}/`,
-      `--client-ca-file=${join(dir, 'client-ca.crt')}`,
-      `--config-file=${join(dir, 'config.yaml')}`,
-      `--tls-cert-file=${join(dir, 'tls.crt')}`,
-      `--tls-private-key-file=${join(dir, 'tls.key')}`,
-      `--kubeconfig=${join(dir, 'target-via-forwarder.kubeconfig')}`,
-    ]);
-    if (parsed.kind !== 'run') throw new Error('expected a run config');
-    sidecar = await startSidecar(parsed.config);
+    ({ sidecar, forwarder } = await startDelegatedSidecar([]));
   });
 
   afterAll(async () => {
@@ -180,5 +187,23 @@ describe('delegated TokenReview/SubjectAccessReview fallback against kube-apiser
     expect(r.status).toBe(401);
     expect(Date.now() - started).toBeLessThan(6000);
     for (let i = 0; i < 5; i++) expect((await withCert()).status).toBe(200);
+  });
+
+  it('with --delegated-cache-ttl=0, every token request asks kube-apiserver, and a token that worked fails once the route is gone', async () => {
+    const own = await startDelegatedSidecar(['--delegated-cache-ttl=0']);
+    try {
+      const get = () => httpsRequest({ port: own.sidecar.address.port, ca: servingCa.certPem, headers: { Authorization: `Bearer ${readerToken}` } });
+      expect((await get()).status).toBe(200);
+      const bytes = own.forwarder.bytesFromClients();
+      expect((await get()).status).toBe(200);
+      expect(own.forwarder.bytesFromClients()).toBeGreaterThan(bytes); // not cached: asked again
+      await own.forwarder.cut();
+      expect((await get()).status).toBe(401);
+      const cert = await httpsRequest({ port: own.sidecar.address.port, ca: servingCa.certPem, identity: { cert: scraperCert.chainPem, key: scraperCert.keyPem } });
+      expect(cert.status).toBe(200);
+    } finally {
+      await own.sidecar.close();
+      await own.forwarder.cut();
+    }
   });
 });

@@ -58,6 +58,6 @@ export { UNAUTHORIZED, NOT_FOUND, INTERNAL_ERROR, forbidden, type PlainResponse 
 export { expressTargetAuth, type ExpressMiddleware, type TargetAuthMiddlewareOptions } from './middleware/express.js';
 export { fastifyTargetAuth, fastifyRewriteUrl, type FastifyOnRequestHook, type FastifyLikeRequest, type FastifyLikeReply } from './middleware/fastify.js';
 
-export { parseSidecarFlags, parseListenAddress, type SidecarConfig, type ParsedFlags } from './config.js';
+export { parseSidecarFlags, parseListenAddress, parseDurationMs, type SidecarConfig, type ParsedFlags } from './config.js';
 export { startSidecar, type RunningSidecar, type SidecarDependencies } from './sidecar/sidecar.js';
 export { createUpstreamProxy, type UpstreamProxyOptions } from './sidecar/upstream-proxy.js';

@@ -93,9 +93,12 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
     let token: TokenAuthenticator | undefined;
     if (config.kubeconfig !== undefined) {
       const clients = await createKubernetesDelegatedClients({ kubeconfig: config.kubeconfig, onCall: (api, result) => metrics.delegatedCall(api, result) });
-      token = new TokenAuthenticator(clients.tokenReviews, { audiences: config.tokenAudiences, onCacheLookup: (r) => metrics.delegatedCache('tokenreview', r) });
+      const ttl = config.delegatedCacheTtlMs;
+      const tokenTtls = ttl === undefined ? {} : { successTtlMs: ttl, failureTtlMs: Math.min(ttl, 10_000) };
+      const sarTtls = ttl === undefined ? {} : { allowTtlMs: ttl, denyTtlMs: Math.min(ttl, 30_000) };
+      token = new TokenAuthenticator(clients.tokenReviews, { audiences: config.tokenAudiences, ...tokenTtls, onCacheLookup: (r) => metrics.delegatedCache('tokenreview', r) });
       members.push({
-        authorizer: new SubjectAccessReviewAuthorizer(clients.subjectAccessReviews, { onCacheLookup: (r) => metrics.delegatedCache('subjectaccessreview', r) }),
+        authorizer: new SubjectAccessReviewAuthorizer(clients.subjectAccessReviews, { ...sarTtls, onCacheLookup: (r) => metrics.delegatedCache('subjectaccessreview', r) }),
         onlyFor: ['token'],
       });
     }
