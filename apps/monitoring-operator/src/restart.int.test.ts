@@ -95,4 +95,34 @@ describe('restart safety', () => {
       return p.metadata?.annotations?.['certscrape.io/csr-name'] === undefined && Object.keys(p.data ?? {}).length === 0;
     });
   }, 400_000);
+
+  it('a pending CSR that vanishes (deleted before use) is replaced by a new one', async () => {
+    const ns = uniqueNamespace('mo-vanish');
+    await grantOperator(admin, ns);
+    await approval?.stop();
+    approval = undefined;
+    const recorder = new CsrRecorder(admin);
+    const seen: string[] = [];
+    await recorder.start((csr) => void seen.push(csr.metadata!.name!));
+    const operator = startOperator({ kubeconfig, namespace: ns, name: 'operator-vanish', args: ['--leader-elect=false'] });
+    procs.push(operator);
+    try {
+      const first = await waitFor('the first CSR', async () => seen[0], 90_000);
+      await operator.waitForLog('waiting for approval', (l) => l['msg'] === 'waiting for CSR approval' && l['csr'] === first, 60_000);
+      await admin.certs.deleteCertificateSigningRequest({ name: first });
+      const second = await waitFor('a replacement CSR', async () => seen[1], 60_000);
+      expect(second).not.toBe(first);
+      const events = await waitFor('a Vanished event', async () => {
+        const list = await admin.core.listNamespacedEvent({ namespace: ns });
+        return list.items.find((e) => e.reason === 'CertificateSigningRequestVanished');
+      });
+      expect(events.message).toContain(first);
+      expect(await operator.metric('certscrape_monitoring_operator_csr_outcomes_total{outcome="vanished"}')).toBe(1);
+      // And it completes with the replacement once approved.
+      approval = await startApproval(admin, cluster, dir);
+      await waitForValidSecret(admin, ns, () => true, 60_000);
+    } finally {
+      recorder.stop();
+    }
+  }, 300_000);
 });
