@@ -54,6 +54,11 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
     expect(outcome.issued.notAfter.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  it('When the cut is in place, the namespace really cannot reach kube-apiserver (it could before)', () => {
+    expect(outcome.route.beforeCut.reached).toBe(true);
+    expect(outcome.route.duringCut.reached).toBe(false);
+  });
+
   it('When the target namespace loses its route to kube-apiserver, then every certificate scrape succeeds', () => {
     const { cert } = outcome.report.cut;
     expect(cert.total).toBeGreaterThanOrEqual(MIN_CERT_SCRAPES_PER_PHASE);

@@ -92,6 +92,8 @@ export interface ScenarioOutcome {
   readonly serials: readonly string[];
   readonly namespace: string;
   readonly apiserver: string;
+  /** curl from inside the namespace to kube-apiserver /readyz, before and during the cut. */
+  readonly route: { readonly beforeCut: { reached: boolean; detail: string }; readonly duringCut: { reached: boolean; detail: string } };
 }
 
 const NAMESPACE_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
@@ -268,7 +270,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
 
   // ---- 5. the cut
   step(5, 'Cut: the netns loses its route to kube-apiserver', 'certificate scrapes need no apiserver; token scrapes do');
+  const readyz = `${cluster.info.server}/readyz`;
+  const beforeCut = await ns.reaches(readyz);
+  if (!beforeCut.reached) throw new E2eError('E2E_ERR_NETNS', `the namespace cannot reach kube-apiserver even before the cut: ${beforeCut.detail}`);
   await ns.cut(plan.hostAddress, apiPort);
+  const duringCut = await ns.reaches(readyz);
+  if (duringCut.reached) throw new E2eError('E2E_ERR_NETNS', `the cut did not cut: the namespace still reaches ${readyz} (${duringCut.detail})`);
+  detail(`from the netns, curl ${readyz}: ${beforeCut.detail} before, "${duringCut.detail}" during the cut`);
   detail(`ip netns exec ${plan.name} iptables ${(await ns.outputRules()).split('\n').find((l) => l.includes('DROP'))?.replace(/ -m comment --comment \S+/, '').trim()}`);
   const cutWindow = await observe('cut', NAMESPACE_TARGETS);
   await ns.restore();
@@ -347,6 +355,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     serials: [...serials],
     namespace: plan.name,
     apiserver: cluster.info.server,
+    route: { beforeCut, duringCut },
   };
 }
 

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { E2eError } from './errors.js';
 import { runCommand, runCommandSync, runCommandSyncOutput, type Argv } from './run-command.js';
 
@@ -113,6 +114,23 @@ export class NetworkNamespace {
   /** The active iptables rules of the namespace's OUTPUT chain (for the narrator and checks). */
   async outputRules(): Promise<string> {
     return runCommand(this.exec(['iptables', '-w', '-S', 'OUTPUT']));
+  }
+
+  /**
+   * Whether a TCP+TLS connection from inside the namespace reaches `url` within `timeoutSeconds`
+   * (any HTTP answer counts, even 401): curl run inside the namespace. Returns curl's verdict.
+   */
+  async reaches(url: string, timeoutSeconds = 2): Promise<{ reached: boolean; detail: string }> {
+    const argv = this.exec(['curl', '-sk', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeoutSeconds), url]);
+    return new Promise((resolve) => {
+      execFile(argv[0], argv.slice(1), { timeout: (timeoutSeconds + 5) * 1000 }, (error, stdout) => {
+        if (!error) resolve({ reached: true, detail: `HTTP ${String(stdout).trim()}` });
+        else {
+          const code = typeof error.code === 'number' ? error.code : undefined;
+          resolve({ reached: false, detail: code === 28 ? `no answer in ${timeoutSeconds}s (curl timeout)` : `curl exit ${code ?? error.message}` });
+        }
+      });
+    });
   }
 
   /** Pids still running inside the namespace. */
