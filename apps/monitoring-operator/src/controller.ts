@@ -29,7 +29,7 @@ import { assessInstalledPair, rotateAtFor, toHex } from './installed-pair.js';
 import type { OperatorMetrics } from './metrics.js';
 import { PendingStateStore, type PendingState } from './pending-state.js';
 import { plan, type AbandonOutcome, type Action, type CsrObservation, type InstalledPair, type PendingView } from './plan.js';
-import { desiredTlsSecret } from './tls-secret.js';
+import { desiredTlsSecret, TLS_SECRET_TYPE } from './tls-secret.js';
 
 /** The part of the configuration the controller uses. */
 export type ControllerConfig = Pick<
@@ -57,8 +57,9 @@ const CA_KEY = 'ca-mirror';
 const EVENT_SOURCE = 'certscrape-monitoring-operator';
 
 /** Reasons of the Kubernetes Events the operator records on the Secret. */
-export const EVENT_REASON: Readonly<Record<AbandonOutcome | 'issued', string>> = {
+export const EVENT_REASON: Readonly<Record<AbandonOutcome | 'issued' | 'secretType', string>> = {
   issued: 'CertificateIssued',
+  secretType: 'SecretTypeMismatch',
   denied: 'CertificateSigningRequestDenied',
   failed: 'CertificateSigningRequestFailed',
   rejected: 'IssuedCertificateRejected',
@@ -99,6 +100,7 @@ export class CertificateController {
   private readonly timers = new Map<string, AbortController>();
   private expirationSupported: boolean | undefined;
   private lastAwaitLogged: string | undefined;
+  private readonly recentEvents = new Map<string, number>();
   private started = false;
 
   constructor(private readonly options: ControllerOptions) {
@@ -261,6 +263,12 @@ export class CertificateController {
   /** One observe -> plan -> apply round. Returns true when the controller should wait for an event or timer. */
   private async step(): Promise<boolean> {
     const snap = await this.observe();
+    if (snap.secret?.type !== undefined && snap.secret.type !== TLS_SECRET_TYPE) {
+      // The type is immutable and deleting the Secret is never an option: surface it and wait.
+      const message = `Secret ${this.cfg.namespace}/${this.cfg.secretName} has type ${snap.secret.type}, want ${TLS_SECRET_TYPE}; not touching it`;
+      await this.recordEventOnce(snap.secret, 'Warning', EVENT_REASON.secretType, message);
+      throw new OperatorError('OPERATOR_ERR_SECRET_TYPE', message);
+    }
     this.recordInstalled(snap.installed);
     const action = plan({ installed: snap.installed, pending: snap.pendingView, csr: snap.csrObs, retryAt: snap.state.retryAt, now: snap.now });
     this.log.debug({ action: action.type, installed: snap.installed.state, pending: snap.pendingView?.csrName }, 'planned');
@@ -396,6 +404,16 @@ export class CertificateController {
       this.m.errors.inc({ operation: 'cleanup' });
       this.log.warn({ csr: name, error: describeApiError(e) }, 'could not delete used CSR');
     }
+  }
+
+  /** Like recordEvent, but the same reason+message at most once per 10 minutes (for conditions retried in a loop). */
+  private async recordEventOnce(secret: V1Secret | undefined, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const key = `${reason}/${message}`;
+    const now = this.clock.now();
+    const last = this.recentEvents.get(key);
+    if (last !== undefined && now - last < 600_000) return;
+    this.recentEvents.set(key, now);
+    await this.recordEvent(secret, type, reason, message);
   }
 
   /** A core/v1 Event on the target Secret (which may not exist yet). Failures are counted, not thrown. */
