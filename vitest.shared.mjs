@@ -20,7 +20,9 @@ const include = {
  * @param {{ globalSetup?: string[], testTimeout?: number }} [options]
  */
 export function projectConfig(dir, kind, options = {}) {
-  const conditions = ['development', 'node', 'import', 'module', 'default'];
+  // No 'import' here: vitest forwards these to the forked Node as --conditions, and CommonJS
+  // require() would then pick ESM builds (breaks express under vitest).
+  const conditions = ['development', 'node', 'module', 'default'];
   return defineConfig({
     root: dir,
     resolve: { conditions },
