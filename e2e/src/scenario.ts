@@ -243,7 +243,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
       const values = Object.values(up);
       return values.length === jobCount && values.every((v) => v === 1) ? up : undefined;
     },
-    { what: `all ${jobCount} Prometheus jobs up`, timeoutMs: 30_000, intervalMs: 500 },
+    { what: `all ${jobCount} Prometheus jobs up`, timeoutMs: 90_000, intervalMs: 500 },
   );
   detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${targets.length} targets x c, p, t), all up`);
   ev.up?.('baseline', await upSnapshot(prometheus));
@@ -252,10 +252,18 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   // [start, end] count. The condition stays in force a little past `end` so no scrape that
   // started inside the window completes after the condition was lifted.
   const settleMs = Math.ceil(interval * 1500);
-  const observe = async (phase: 'cut' | 'apiserver down' | 'rotation', jobsTargets: readonly TargetName[], extraUntil?: () => Promise<boolean>): Promise<PhaseWindow> => {
+  const observe = async (
+    phase: 'cut' | 'apiserver down' | 'rotation',
+    jobsTargets: readonly TargetName[],
+    extraUntil?: () => Promise<boolean>,
+    maxMs = (minScrapes * interval + 60) * 1000,
+  ): Promise<PhaseWindow> => {
     await sleep(settleMs);
     const start = new Date();
     for (;;) {
+      if (Date.now() - start.getTime() > maxMs) {
+        throw new E2eError('E2E_ERR_TIMEOUT', `phase "${phase}" did not complete within ${Math.round(maxMs / 1000)}s (Prometheus \`up\`: ${JSON.stringify(await upSnapshot(prometheus))}; Secret publications: ${serials.length})`);
+      }
       await sleep(Math.max(1000, interval * 2000));
       ev.up?.(phase, await upSnapshot(prometheus));
       const window = { start, end: new Date() };
@@ -312,7 +320,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     const window = { start: afterRotationStart, end: new Date() };
     const fewest = await prometheus.query(`min(count_over_time(up${selector(CERT_PATHS, NAMESPACE_TARGETS)}[${windowRange(window)}]))`);
     return (fewest[0]?.value ?? 0) >= minScrapes;
-  });
+  }, (signing + minScrapes * interval + 60) * 1000);
 
   // ---- 8. load on kube-apiserver per scrape
   step(8, 'Load on kube-apiserver', `${loadN} scrapes per target and path vs apiserver_request_total{resource=~"tokenreviews|subjectaccessreviews"}`);
