@@ -12,6 +12,7 @@ import { measureServe, type Profile } from './serve.js';
 import {
   startGoExporterToolkit,
   startNginx,
+  startNodeMtlsNaive,
   startPlainHttps,
   startSidecar,
   startTargetAuth,
@@ -40,7 +41,7 @@ try {
 
   log('\n# Serving a scrape (57 KB node-exporter exposition), server CPU per 1000 requests');
   const contenders: Contender[] = [];
-  for (const start of [startPlainHttps, startTargetAuth, startSidecar, startNginx, startGoExporterToolkit]) {
+  for (const start of [startPlainHttps, startNodeMtlsNaive, startTargetAuth, startSidecar, startNginx, startGoExporterToolkit]) {
     const c = await start(inputs);
     contenders.push(c);
     stops.push(async () => {
@@ -61,7 +62,7 @@ try {
   }
   for (const [ours, prefix] of [['target-auth', 'serve'], ['sidecar', 'sidecar']] as const) {
     for (const p of ['keepalive', 'handshake', 'keepalive_gzip']) {
-      for (const [peer, label] of [['plain-https', 'plain_https'], ['nginx-mtls', 'nginx_mtls'], ['go-mtls', 'go_mtls']] as const) {
+      for (const [peer, label] of [['plain-https', 'plain_https'], ['node-mtls-naive', 'node_mtls_naive'], ['nginx-mtls', 'nginx_mtls'], ['go-mtls', 'go_mtls']] as const) {
         results.add(`${prefix}.${p}.ratio_vs_${label}`, round(cost(peer, p) / cost(ours, p), 3), 'x (peer cost / ours; >1 = cheaper)', { ours: cost(ours, p), peer: cost(peer, p) });
       }
     }

@@ -61,6 +61,12 @@ export async function startTargetAuth(i: ContenderInputs): Promise<Contender> {
   return { name: 'target-auth', url: new URL(`https://127.0.0.1:${p.port}/metrics`), measured: p, all: [p], checks: 'chain + EKU + validity per connection and CA generation, static rule user/verb/path per request, header stripping' };
 }
 
+/** Reference: naive Node mTLS (handshake verification + getPeerCertificate() per request), to separate Node's own mTLS cost. */
+export async function startNodeMtlsNaive(i: ContenderInputs): Promise<Contender> {
+  const p = await nodeServer('node-mtls-naive', 'node-mtls-naive', { certFile: i.pki.serverCertFile, keyFile: i.pki.serverKeyFile, caFile: i.pki.caFile, bodyFile: i.bodyFile, user: i.pki.user });
+  return { name: 'node-mtls-naive', url: new URL(`https://127.0.0.1:${p.port}/metrics`), measured: p, all: [p], checks: 'chain at the handshake (rejectUnauthorized), getPeerCertificate() CN compare per request' };
+}
+
 /** The certscrape-target-auth sidecar in front of a plain HTTP upstream (the upstream's CPU is not charged). */
 export async function startSidecar(i: ContenderInputs): Promise<Contender> {
   const upstream = await nodeServer('upstream', 'static-http', { certFile: '', keyFile: '', bodyFile: i.bodyFile });
