@@ -150,6 +150,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const targetKc = await saKubeconfig(TARGET_SERVICE_ACCOUNT.namespace, TARGET_SERVICE_ACCOUNT.name);
   await grantAuthDelegator(admin, TARGET_SERVICE_ACCOUNT);
   const csrs = new CsrRecorder(admin);
+  await csrs.poll(); // the watch is open before any controller can create a CSR
   cleanup.defer('csr recorder', () => csrs.stop(), () => csrs.stop());
   await startController('csrApprover', { kubeconfig: approverKc, logDir: logs }, cleanup);
   await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs }, cleanup);
