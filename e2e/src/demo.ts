@@ -108,9 +108,8 @@ async function main(): Promise<number> {
   row('apiserver down', 'certificate scrapes that succeeded', `${r.apiserverDown.cert.ok}/${r.apiserverDown.cert.total}`, down?.holds ?? false);
   row('rotation', 'rotations / failed certificate scrapes', `${r.rotation.rotations} / ${r.rotation.failedScrapes}`, rotation?.holds ?? false);
   row('load', 'apiserver requests per scrape: cert / token', `${r.apiserverRequestsPerScrape.cert} / ${r.apiserverRequestsPerScrape.token}`, load?.holds ?? false);
-  out(`  token control = node-app, which reviews every token. The target-auth sidecar caches a TokenReview for 2 min`);
-  out(`  (as kube-rbac-proxy does), so node-exporter/etcd token scrapes outlast this short cut: see "targets" in`);
-  out(`  ${outcome.reportPath}`);
+  out(`  token control = node-app, node-exporter, etcd, all reviewing every token (sidecars: --delegated-cache-ttl=0);`);
+  out(`  per-target detail in ${outcome.reportPath}`);
   const allHold = outcome.verdicts.every((v) => v.holds);
 
   if (values.keep) {

@@ -47,6 +47,8 @@ export function sidecarArgv(listen: string, upstream: string, mounts: TargetMoun
     `--tls-cert-file=${mounts.serving.certFile}`,
     `--tls-private-key-file=${mounts.serving.keyFile}`,
     `--kubeconfig=${mounts.kubeconfig}`,
+    // No TokenReview/SAR cache: every token scrape needs kube-apiserver (the control group).
+    '--delegated-cache-ttl=0',
   ];
 }
 
