@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { AbortEmitter } from './abort-emitter.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { ProxyMetrics } from './metrics.js';
 import { parseRequestTarget } from './request-target.js';
@@ -52,7 +53,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler
     const authorization = upstreamAuthorization(settings, req.headers.authorization, options.token());
     const headers = upstreamRequestHeaders(req.headers, target.authority, authorization);
     const timeoutMs = scrapeTimeoutMs(req.headers['x-prometheus-scrape-timeout-seconds'], options.upstreamTimeoutMs);
-    const abort = new AbortController();
+    const abort = new AbortEmitter();
     let scraperGone = false;
     const timer = setTimeout(() => abort.abort(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
     // The scraper gave up (its own timeout): stop the upstream request too.
@@ -67,7 +68,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler
 
     pool
       .dispatcherFor(settings)
-      .request({ origin: `https://${target.authority}`, path, method, headers, signal: abort.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+      .request({ origin: `https://${target.authority}`, path, method, headers, signal: abort, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
       .then(
         async (upstream) => {
           const seconds = (performance.now() - started) / 1000;
@@ -92,7 +93,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler
             log.debug('scraper closed the connection before the target answered');
             return;
           }
-          const failure = classifyUpstreamError(abort.signal.aborted ? (abort.signal.reason ?? error) : error, target.authority, settings.serverName);
+          const failure = classifyUpstreamError(abort.aborted ? (abort.reason ?? error) : error, target.authority, settings.serverName);
           const seconds = (performance.now() - started) / 1000;
           metrics.upstreamDuration.observe({ outcome: failure.outcome }, seconds);
           metrics.upstreamRequests.inc({ code: String(failure.status), outcome: failure.outcome });
