@@ -36,7 +36,7 @@ export interface CsrObjectLike {
   readonly status?: { readonly conditions?: readonly { readonly type: string; readonly status?: string }[] };
 }
 
-/** Builds a `CsrView` from a Kubernetes object (as returned by `@kubernetes/client-node`). Never throws. */
+/** Builds a `CsrView` from a Kubernetes CSR object (as the Kubernetes client returns it). Never throws. */
 export function csrViewFromObject(obj: CsrObjectLike): CsrView {
   const spec = obj.spec ?? {};
   return {

@@ -1,7 +1,7 @@
 // @certscrape/kube-runtime — Kubernetes plumbing shared by the controllers (csr-approver,
 // monitoring-operator): kubeconfig loading, a list+watch informer that survives apiserver
 // restarts, a keyed work queue, Lease leader election, health/metrics server, JSON logging and
-// graceful shutdown. No process.env reads: apps pass their environment in.
+// graceful shutdown. It reads no environment variables: apps pass their environment in.
 export { KubeRuntimeError, isKubeRuntimeError } from './errors.js';
 export type { KubeRuntimeErrorCode } from './errors.js';
 export { systemClock, ManualClock } from './clock.js';
