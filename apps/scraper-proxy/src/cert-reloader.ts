@@ -6,6 +6,7 @@ import { certificateMatchesKey, formatName, importPrivateKeyPem, isPkcsError, pa
 import type { Logger } from 'pino';
 import { ProxyError, isProxyError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
+import { PollLoop } from './poll-loop.js';
 
 /** A validated client certificate and its private key, as taken into use. The key PEM is never logged. */
 export interface ClientCertificatePair {
@@ -94,10 +95,8 @@ export class CertReloader extends EventEmitter<CertReloaderEvents> {
   private pair: ClientCertificatePair;
   private currentDigest: string;
   private refusedDigest: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<CheckResult> | undefined;
-  private stopped = true;
   private readonly options: CertReloaderOptions;
+  private readonly loop: PollLoop<CheckResult>;
   private readonly read: (path: string) => Promise<Buffer>;
 
   private constructor(options: CertReloaderOptions, pair: ClientCertificatePair, digest: string) {
@@ -106,6 +105,7 @@ export class CertReloader extends EventEmitter<CertReloaderEvents> {
     this.read = options.readFile ?? ((p) => readFile(p));
     this.pair = pair;
     this.currentDigest = digest;
+    this.loop = new PollLoop(() => this.poll(), options.pollIntervalMs ?? 500);
     options.metrics?.certificateNotAfter.set(pair.notAfter.getTime() / 1000);
     options.metrics?.refusedPairPending.set(0);
   }
@@ -126,34 +126,18 @@ export class CertReloader extends EventEmitter<CertReloaderEvents> {
 
   /** Starts polling every pollIntervalMs (default 500 ms). The timer does not keep the process alive. */
   start(): this {
-    if (!this.stopped) return this;
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
     return this;
   }
 
   /** Stops polling and waits for a poll in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Polls once now (polls never overlap). */
   check(): Promise<CheckResult> {
-    this.running ??= this.poll().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.check().finally(() => this.schedule());
-    }, this.options.pollIntervalMs ?? 500);
-    this.timer.unref();
+    return this.loop.check();
   }
 
   private async poll(): Promise<CheckResult> {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ProxyError } from './errors.js';
 import type { ProxyErrorCode } from './errors.js';
+import { PollLoop } from './poll-loop.js';
 
 /** Options of WatchedFile.load. */
 export interface WatchedFileOptions<T> {
@@ -31,16 +32,15 @@ export class WatchedFile<T> extends EventEmitter<WatchedFileEvents<T>> {
   private value: T;
   private content: Buffer;
   private refused: Buffer | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  private running: Promise<void> | undefined;
   private readonly options: WatchedFileOptions<T>;
+  private readonly loop: PollLoop<void>;
 
   private constructor(options: WatchedFileOptions<T>, content: Buffer, value: T) {
     super();
     this.options = options;
     this.content = content;
     this.value = value;
+    this.loop = new PollLoop(() => this.poll(), options.pollIntervalMs ?? 500);
   }
 
   /** Reads and parses the file; rejects with `errorCode` when it cannot. */
@@ -63,33 +63,20 @@ export class WatchedFile<T> extends EventEmitter<WatchedFileEvents<T>> {
     return this.value;
   }
 
-  /** Starts polling; the timer does not keep the process alive. */
+  /** Starts polling every pollIntervalMs (default 500 ms). The timer does not keep the process alive. */
   start(): this {
-    if (!this.stopped) return this;
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
     return this;
   }
 
-  /** Stops polling. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.running;
+  /** Stops polling and waits for a poll in progress. */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** Polls once now. */
+  /** Polls once now (polls never overlap). */
   check(): Promise<void> {
-    this.running ??= this.poll().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.check().finally(() => this.schedule()), this.options.pollIntervalMs ?? 500);
-    this.timer.unref();
+    return this.loop.check();
   }
 
   private async poll(): Promise<void> {
