@@ -2,7 +2,8 @@
 # Installs everything `npm test`, `npm run demo` and `npm run e2e` need on a fresh
 # Debian bookworm machine, and nothing when it is all there already:
 #   - npm packages (npm ci when node_modules is missing or older than the lockfile),
-#   - Debian packages used by tests (prometheus, node-exporter, openssl, iproute2, iptables),
+#   - Debian packages used by tests (prometheus, node-exporter, openssl, iproute2, iptables,
+#     chromium for the e2e report picture test),
 #   - the local control plane binaries (built once from Debian's kubernetes source, cached).
 # Prints the kube bin dir on stdout.
 set -euo pipefail
@@ -21,7 +22,7 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.certscrape-lock-hash 2>/dev/n
   echo "$lock_hash" > node_modules/.certscrape-lock-hash
 fi
 
-debs=(prometheus prometheus-node-exporter openssl iproute2 iptables nftables curl procps)
+debs=(prometheus prometheus-node-exporter openssl iproute2 iptables nftables curl procps chromium)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
