@@ -3,6 +3,7 @@
 # On a fresh machine it first installs and builds everything it needs, with progress.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/use-node.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 if [ "$(id -u)" != 0 ]; then
   echo "certscrape demo: needs root (network namespaces, iptables); run it as root or in a disposable VM" >&2

@@ -4,6 +4,7 @@
 # target; writes e2e/results/latest.json. Needs root (network namespaces, iptables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/use-node.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-deps.sh)}"
 export CERTSCRAPE_K8S_BIN_DIR

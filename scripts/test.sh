@@ -3,6 +3,7 @@
 # build, lint, typecheck, unit tests, integration tests (local control plane), e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/use-node.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 export CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-deps.sh)}"
 # Keep TypeScript project references in step with package.json dependencies.
