@@ -19,7 +19,7 @@ describe('parseArgs', () => {
     if (r.kind !== 'run') return;
     expect(r.config).toMatchObject({
       listen: { authority: '127.0.0.1:9092' },
-      metricsListen: { authority: '127.0.0.1:9093' },
+      metricsListen: { authority: '127.0.0.1:9098' },
       certFile: '/certs/tls.crt',
       keyFile: '/certs/tls.key',
       upstreamCaFile: '/ca/service-ca.crt',

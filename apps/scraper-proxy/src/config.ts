@@ -14,7 +14,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface ProxyConfig {
   /** --listen-address: where scrapers connect (plain HTTP; keep it on loopback or a pod-local address). Default 127.0.0.1:9092. */
   readonly listen: HostPort;
-  /** --metrics-bind-address: /metrics and /healthz. Default 127.0.0.1:9093. */
+  /** --metrics-bind-address: /metrics and /healthz. Default 127.0.0.1:9098 (9093 is Alertmanager's port; 9098 is outside the ports the Prometheus wiki allocates). */
   readonly metricsListen: HostPort;
   /** --cert-file / --key-file: the client certificate (PEM, leaf first, intermediates may follow) and its private key. Required. */
   readonly certFile: string;
@@ -89,7 +89,7 @@ function command(): Command {
       [] as string[],
     )
     .option('--insecure-skip-upstream-verify', "do not verify targets' serving certificates (testing only)", false)
-    .option('--metrics-bind-address <host:port>', 'address for /metrics and /healthz', '127.0.0.1:9093')
+    .option('--metrics-bind-address <host:port>', 'address for /metrics and /healthz', '127.0.0.1:9098')
     .option('--targets-config <path>', 'YAML file with per-target settings: targets: {"host:port": {serverName, clientCertificate}}')
     .option('--poll-interval <duration>', 'how often the mounted files are compared', '500ms')
     .option('--upstream-timeout <duration>', 'upper bound for one scrape', '30s')
