@@ -1,6 +1,7 @@
-import { OID, formatName, type DistinguishedName, type ParsedCsr } from '@certscrape/pkcs';
+import { OID, type ParsedCsr } from '@certscrape/pkcs';
 import type { CsrPolicy } from './csr-policy.js';
 import type { CsrView } from './csr-view.js';
+import { scraperSubjectViolations } from './scraper-certificate.js';
 import type { Violation } from './violation.js';
 
 /** What every rule sees: the CSR object, its parsed request (already parsed once), the policy. */
@@ -14,7 +15,6 @@ export interface RuleInput {
 export type Rule = (input: RuleInput) => Violation[];
 
 const CN = OID.commonName;
-const O = OID.organization;
 
 /** spec.username is exactly the operator's service account. */
 export const requesterUsername: Rule = ({ csr, policy }) =>
@@ -37,37 +37,7 @@ export const requesterGroups: Rule = ({ csr, policy }) => {
  * RDN per configured group (in any order): no other attribute, no duplicate CN,
  * no multi-valued RDN. Read from the raw RDNs, so nothing a parser might drop escapes.
  */
-export const subjectIsIdentity: Rule = ({ request, policy }) => {
-  const out: Violation[] = [];
-  const subject: DistinguishedName = request.subject;
-  const field = 'spec.request.subject';
-  const expectedRdns = 1 + policy.identity.groups.length;
-  if (subject.length !== expectedRdns) {
-    out.push({ field, rule: 'subject-rdn-count', message: `subject ${formatName(subject)} has ${subject.length} RDNs, expected ${expectedRdns}` });
-  }
-  const cns: string[] = [];
-  const orgs: string[] = [];
-  subject.forEach((rdn, i) => {
-    if (rdn.length !== 1) out.push({ field: `${field}[${i}]`, rule: 'subject-multi-valued-rdn', message: `RDN ${i} has ${rdn.length} attributes, expected 1` });
-    for (const attr of rdn) {
-      if (attr.oid === CN) cns.push(attr.value);
-      else if (attr.oid === O) orgs.push(attr.value);
-      else out.push({ field: `${field}[${i}]`, rule: 'subject-attribute', message: `attribute ${attr.shortName ?? attr.oid} is not allowed` });
-    }
-  });
-  if (cns.length !== 1 || cns[0] !== policy.identity.username) {
-    out.push({ field, rule: 'subject-common-name', message: `common name(s) ${JSON.stringify(cns)} must be exactly [${JSON.stringify(policy.identity.username)}]` });
-  }
-  if (subject[0]?.[0]?.oid !== CN && cns.length === 1) {
-    out.push({ field: `${field}[0]`, rule: 'subject-common-name', message: 'the common name must be the first RDN' });
-  }
-  const wantOrgs = [...policy.identity.groups].sort();
-  const gotOrgs = [...orgs].sort();
-  if (wantOrgs.length !== gotOrgs.length || wantOrgs.some((g, i) => g !== gotOrgs[i])) {
-    out.push({ field, rule: 'subject-organization', message: `organization(s) ${JSON.stringify(orgs)} must be exactly ${JSON.stringify(policy.identity.groups)}` });
-  }
-  return out;
-};
+export const subjectIsIdentity: Rule = ({ request, policy }) => scraperSubjectViolations(request.subject, policy.identity, 'spec.request.subject');
 
 /** The certificate never names its own requester (a service account minting itself). */
 export const commonNameIsNotRequester: Rule = ({ csr, request }) => {

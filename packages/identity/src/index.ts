@@ -10,6 +10,7 @@ export * from './scraper-identity.js';
 export * from './csr-policy.js';
 export * from './csr-view.js';
 export * from './violation.js';
+export * from './scraper-certificate.js';
 export * from './csr-rules.js';
 export * from './evaluate-csr.js';
 export * from './build-csr-spec.js';
