@@ -10,7 +10,7 @@ import {
 import type { ExtensionInput, GeneralName, KeyUsageName, RawExtension } from './extensions.js';
 import { describeSpki, exportSpki } from './keys.js';
 import type { KeyPair, PublicKeyInfo } from './keys.js';
-import { decodeNameAt, subjectDer } from './names.js';
+import { decodeNameAt, isGoString, subjectDer } from './names.js';
 import type { DistinguishedName, NameInput } from './names.js';
 import { decodePemBlocks, freezeWithLazyPem } from './pem.js';
 import { readAlgorithmIdentifier, readSignatureBits } from './signed-parts.js';
@@ -160,6 +160,12 @@ function parseCertificateDer(der: Uint8Array): ParsedCertificate {
 
   const issuer = decodeNameAt(der, issuerTlv);
   const subject = decodeNameAt(der, subjectTlv);
+  // Go's certificate parser (crypto/x509, what kube-apiserver runs) refuses names holding anything it
+  // does not read as a string (UniversalString, INTEGER, ...): so do we, rather than read it differently.
+  for (const [what, name] of [['issuer', issuer], ['subject', subject]] as const) {
+    const odd = name.flat().find((a) => !isGoString(a));
+    if (odd) throw bad(`${what} attribute ${odd.oid} is a ${odd.stringType === 'universal' ? 'UniversalString' : 'non-string value'}, which Go's crypto/x509 refuses`);
+  }
   if (spkiTlv.tag !== 0x30) throw bad('subjectPublicKeyInfo is not a SEQUENCE');
   const spki = tlvBytes(der, spkiTlv);
   const publicKey = describeSpki(spki);

@@ -2,6 +2,7 @@ import { bytesEqual, toHex } from './der.js';
 import { certificateInternals, checkValidity } from './certificate.js';
 import type { ParsedCertificate } from './certificate.js';
 import { OID } from './extensions.js';
+import { rsaVerifyKeyProblem } from './keys.js';
 import { importVerifyKey, verifyWithKey } from './signature.js';
 
 /** Why a chain was refused. */
@@ -19,19 +20,29 @@ export interface VerifyChainOptions {
   /** Untrusted intermediates presented by the peer, in any order. Default none. */
   readonly intermediates?: readonly ParsedCertificate[];
   readonly now: Date;
-  /** Clock skew allowed on every validity check. Default 0. */
+  /**
+   * Clock skew allowed on the LEAF's validity window only. Default 0. Issuers (intermediates and roots)
+   * get none, as in Go's x509.Verify (docs/security-model.md).
+   */
   readonly skewSeconds?: number;
-  /** When the leaf HAS an EKU extension it must contain exactly this OID (anyExtendedKeyUsage does not count). */
+  /**
+   * The required extended key usage (x509.Verify's `KeyUsages`). When given, every certificate of the
+   * chain that carries an EKU extension must allow it — the leaf by listing exactly this OID
+   * (anyExtendedKeyUsage does not count for the leaf), an issuer by listing it or anyExtendedKeyUsage.
+   */
   readonly requiredEku?: string;
   /** Maximum number of issuers (intermediates + root) above the leaf. Default 5. */
   readonly maxDepth?: number;
 }
 
 /**
- * Upper bound on issuer candidates examined per call. Presented intermediates are attacker-controlled:
- * several same-name, same-key CA certificates would otherwise make the path search exponential.
+ * Upper bound on signature checks per call (Go's own bound is 100). Presented intermediates are
+ * attacker-controlled: same-name CA certificates would otherwise make the path search exponential.
  */
 export const MAX_CANDIDATE_CHECKS = 64;
+
+/** Upper bound on issuer candidates the name-only path search looks at per call (no cryptography there). */
+export const MAX_NAME_PATH_STEPS = 256;
 
 /** Extensions whose criticality we honour; any other critical extension makes a certificate unusable. */
 const UNDERSTOOD = new Set<string>([
@@ -39,16 +50,23 @@ const UNDERSTOOD = new Set<string>([
 ]);
 
 /**
- * Verifies that `leaf` chains to one of `roots`, possibly through `intermediates`. Issuer candidates are
- * found by exact issuer/subject name bytes and proven by signature (a different CA with the same name does
- * not count; a certificate never issues itself). Every issuer must be CA:TRUE, carry keyCertSign when it has
- * keyUsage, be within validity, and honour its pathLength (intermediates below it). Every certificate must be
- * within validity (± skew), use matching inner/outer signature algorithms, carry no undecodable
- * basicConstraints/keyUsage/extKeyUsage and no critical extension we do not understand.
- * Reasons: no name-matching issuer -> 'untrusted'; name matches but no signature verifies -> 'bad-signature'.
- * When several paths fail, the most specific failure (one past a verified signature) is reported.
- * Never throws for certificate content. Imported issuer keys are cached per certificate object, so keep
- * parsed roots and reuse them across calls.
+ * Verifies that `leaf` chains to one of `roots`, possibly through `intermediates`, as strictly as Go's
+ * `x509.Verify` with `KeyUsages: [requiredEku]` (what kube-apiserver runs) and OpenSSL's `sslclient`
+ * purpose, plus the deliberate extra refusals listed in docs/security-model.md.
+ *
+ * The search is built for unauthenticated input. First a path of issuer/subject NAME matches is built from
+ * the leaf to a trusted root, checking only what costs no cryptography (CA flag, keyCertSign, pathLength,
+ * validity, EKU nesting, critical extensions, RSA key bounds); a path never revisits a CA (same subject and
+ * key, as Go's alreadyInChain) nor the same certificate. Only a complete name path has its signatures
+ * checked, TOP-DOWN: the trusted root's key verifies the first intermediate before that intermediate's
+ * (attacker-chosen) key is ever used. So a client without a trusted certificate costs at most one
+ * signature check per distinct certificate directly below a trusted root. Both phases are bounded
+ * ({@link MAX_NAME_PATH_STEPS}, {@link MAX_CANDIDATE_CHECKS}).
+ *
+ * Reasons: no name-matching issuer -> 'untrusted'; name matches but no signature verifies -> 'bad-signature';
+ * when several paths fail, the most specific failure is reported. A certificate never issues itself.
+ * Never throws for certificate content. Imported issuer keys and verified pairs are cached per certificate
+ * object, so keep parsed roots and reuse them across calls.
  */
 export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainOptions, crypto: Crypto = globalThis.crypto): Promise<ChainResult> {
   const maxDepth = options.maxDepth ?? 5;
@@ -64,12 +82,30 @@ export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainO
   const rootIndex = indexBySubject(options.roots);
   const intermediates = options.intermediates ?? [];
 
-  let budget = MAX_CANDIDATE_CHECKS;
+  let steps = MAX_NAME_PATH_STEPS;
+  let signatureChecks = MAX_CANDIDATE_CHECKS;
   let best: ChainResult | undefined;
   const consider = (r: ChainResult): void => {
     if (r.ok) return;
     if (!best || best.ok) best = r;
     else if (rank(r.reason) > rank(best.reason)) best = r;
+  };
+
+  /** Signatures of a complete name path, from the trusted root down; true when all verify. */
+  const signaturesHold = async (path: readonly ParsedCertificate[]): Promise<boolean> => {
+    for (let k = path.length - 1; k >= 1; k--) {
+      const issuer = path[k]!;
+      const child = path[k - 1]!;
+      if (!hasVerdict(child, issuer, crypto) && --signatureChecks < 0) {
+        consider(fail('untrusted', `gave up after ${MAX_CANDIDATE_CHECKS} signature checks`));
+        return false;
+      }
+      if (!(await signedBy(child, issuer, crypto))) {
+        consider(fail('bad-signature', `${describe(child)} is not signed by ${describe(issuer)}`));
+        return false;
+      }
+    }
+    return true;
   };
 
   const search = async (path: ParsedCertificate[]): Promise<ChainResult | undefined> => {
@@ -82,22 +118,22 @@ export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainO
     ];
     let nameMatched = false;
     for (const { c, root } of candidates) {
-      if (path.some((p) => bytesEqual(p.der, c.der))) continue;
+      if (path.some((p) => bytesEqual(p.der, c.der) || (bytesEqual(p.subjectDer, c.subjectDer) && bytesEqual(p.spki, c.spki)))) continue;
       nameMatched = true;
-      if (--budget < 0) {
-        consider(fail('untrusted', `gave up after examining ${MAX_CANDIDATE_CHECKS} issuer candidates`));
+      if (--steps < 0 || signatureChecks < 0) {
+        consider(fail('untrusted', `gave up after examining ${MAX_NAME_PATH_STEPS} issuer candidates`));
         return undefined;
       }
-      if (!(await signedBy(cert, c, crypto))) {
-        consider(fail('bad-signature', `${describe(cert)} is not signed by ${describe(c)}`));
-        continue;
-      }
-      const problem = issuerProblem(c, below, options.now, skew);
+      const problem = issuerProblem(c, below, options.now, options.requiredEku);
       if (problem) {
         consider(problem);
         continue;
       }
-      if (root) return { ok: true, chain: Object.freeze([...path, c]) };
+      if (root) {
+        const chain = [...path, c];
+        if (await signaturesHold(chain)) return { ok: true, chain: Object.freeze(chain) };
+        continue;
+      }
       if (path.length >= maxDepth) {
         consider(fail('path-length', `chain longer than maxDepth ${maxDepth}`));
         continue;
@@ -145,15 +181,26 @@ function usabilityProblem(cert: ParsedCertificate, role: string, now: Date, skew
   return undefined;
 }
 
-function issuerProblem(c: ParsedCertificate, below: number, now: Date, skew: number): ChainResult | undefined {
-  const u = usabilityProblem(c, 'issuer', now, skew);
+/** Everything about a candidate issuer that costs no cryptography. Issuers get no clock skew. */
+function issuerProblem(c: ParsedCertificate, below: number, now: Date, requiredEku: string | undefined): ChainResult | undefined {
+  const u = usabilityProblem(c, 'issuer', now, 0);
   if (u) return u;
   if (c.basicConstraints?.ca !== true) return fail('issuer-not-ca', `issuer ${describe(c)} is not a CA (basicConstraints CA:TRUE missing)`);
   if (c.keyUsage !== undefined && !c.keyUsage.includes('keyCertSign')) return fail('key-usage', `issuer ${describe(c)} lacks keyCertSign`);
   const pl = c.basicConstraints.pathLength;
   if (pl !== undefined && below > pl) return fail('path-length', `issuer ${describe(c)} allows ${pl} intermediate(s) below it, found ${below}`);
+  // EKU nests (Go's checkChainForKeyUsage, OpenSSL's purpose check on CAs): an issuer that lists EKUs
+  // without the required one (or anyExtendedKeyUsage) cannot issue certificates for that use.
+  if (requiredEku !== undefined && c.extensions.some((e) => e.oid === OID.extKeyUsage)) {
+    const ekus = c.extendedKeyUsage ?? [];
+    if (!ekus.includes(requiredEku) && !ekus.includes(EKU_ANY)) return fail('eku', `issuer ${describe(c)} extended key usage does not allow ${requiredEku}`);
+  }
+  const keyProblem = rsaVerifyKeyProblem(c.spki);
+  if (keyProblem !== undefined) return fail('malformed', `issuer ${describe(c)} has an unusable key: ${keyProblem}`);
   return undefined;
 }
+
+const EKU_ANY = '2.5.29.37.0';
 
 // ---- caches: imported issuer keys and verified (child, issuer) pairs, keyed by object identity ----
 
@@ -174,6 +221,10 @@ function indexBySubject(roots: readonly ParsedCertificate[]): Map<string, Parsed
   }
   rootIndexCache.set(roots, { members: [...roots], index });
   return index;
+}
+
+function hasVerdict(child: ParsedCertificate, issuer: ParsedCertificate, crypto: Crypto): boolean {
+  return verifiedCache.get(crypto)?.get(child)?.get(issuer) !== undefined;
 }
 
 async function signedBy(child: ParsedCertificate, issuer: ParsedCertificate, crypto: Crypto): Promise<boolean> {

@@ -8,7 +8,7 @@ import { decodeNameAt, subjectDer } from './names.js';
 import type { DistinguishedName, NameInput } from './names.js';
 import { decodePemBlocks, freezeWithLazyPem } from './pem.js';
 import { readAlgorithmIdentifier, readSignatureBits } from './signed-parts.js';
-import { signTbs, verifySigned } from './signature.js';
+import { signatureSupportProblem, signTbs, verifySigned } from './signature.js';
 import type { SignedParts } from './signature.js';
 
 /** One CSR attribute exactly as encoded: its OID and the DER of each value. */
@@ -128,6 +128,32 @@ export async function verifyCsrSignature(csr: ParsedCsr, crypto: Crypto = global
   }
   if (!parts) return false;
   return verifySigned(csr.spki, parts, crypto);
+}
+
+/** The outcome of {@link checkCsrSignature}: checked and good, checked and bad, or not checkable (and why). */
+export type CsrSignatureVerdict =
+  | { readonly verdict: 'valid' }
+  | { readonly verdict: 'invalid' }
+  | { readonly verdict: 'unsupported'; readonly detail: string };
+
+/**
+ * Checks the CSR's self-signature and says which of three things is true: it verifies, it does not, or it
+ * could not be checked (unsupported algorithm or key, e.g. Ed25519, or an RSA key outside the bounds).
+ * Never throws.
+ */
+export async function checkCsrSignature(csr: ParsedCsr, crypto: Crypto = globalThis.crypto): Promise<CsrSignatureVerdict> {
+  let parts = signedParts.get(csr);
+  if (!parts) {
+    try {
+      parts = signedParts.get(parseCsr(csr.der));
+    } catch {
+      return { verdict: 'invalid' };
+    }
+  }
+  if (!parts) return { verdict: 'invalid' };
+  const problem = signatureSupportProblem(csr.spki, parts.algorithm);
+  if (problem !== undefined) return { verdict: 'unsupported', detail: problem };
+  return (await verifySigned(csr.spki, parts, crypto)) ? { verdict: 'valid' } : { verdict: 'invalid' };
 }
 
 /**

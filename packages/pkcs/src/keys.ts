@@ -206,6 +206,38 @@ export function describeSpki(spki: Uint8Array): PublicKeyInfo {
   });
 }
 
+/** Largest RSA modulus (bits) whose signatures are checked; bigger keys are refused before any arithmetic. */
+export const MAX_RSA_VERIFY_BITS = 8192;
+/** Largest RSA public exponent accepted for verification (Go's crypto/rsa limit, 2^31-1). */
+export const MAX_RSA_EXPONENT = 2 ** 31 - 1;
+
+/**
+ * @internal Why an RSA SPKI must not be used to verify anything (attacker-chosen keys cost CPU), or
+ * undefined when it is fine or not RSA: modulus above {@link MAX_RSA_VERIFY_BITS} bits, or a public
+ * exponent outside [3, {@link MAX_RSA_EXPONENT}] or even. Never throws.
+ */
+export function rsaVerifyKeyProblem(spki: Uint8Array): string | undefined {
+  try {
+    const info = describeSpki(spki);
+    if (info.kind !== 'rsa') return undefined;
+    if (info.bits > MAX_RSA_VERIFY_BITS) return `RSA modulus of ${info.bits} bits exceeds ${MAX_RSA_VERIFY_BITS}`;
+    const outer = readSingle(spki);
+    const bitString = readChildren(spki, outer)[1]!;
+    const keyBytes = spki.subarray(bitString.contentStart + 1, bitString.end);
+    const exponent = tlvContent(keyBytes, readChildren(keyBytes, readSingle(keyBytes))[1]!);
+    if (exponent.length === 0 || (exponent[0]! & 0x80) !== 0) return 'RSA exponent is not positive';
+    let i = 0;
+    while (i < exponent.length - 1 && exponent[i] === 0) i++;
+    if (exponent.length - i > 4) return 'RSA exponent exceeds 2^31-1';
+    let e = 0;
+    for (; i < exponent.length; i++) e = e * 256 + exponent[i]!;
+    if (e < 3 || e > MAX_RSA_EXPONENT || e % 2 === 0) return `RSA exponent ${e} is outside the odd range [3, 2^31-1]`;
+    return undefined;
+  } catch {
+    return 'unreadable RSA key';
+  }
+}
+
 /** @internal DER-encoded namedCurve OID for a curve. */
 export function curveOid(curve: 'P-256' | 'P-384'): string {
   return OID_BY_CURVE[curve];

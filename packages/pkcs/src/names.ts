@@ -7,9 +7,9 @@ export interface NameAttribute {
   readonly oid: string;
   /** CN, O, OU, C, ST, L, ... or undefined for OIDs without a well-known short name. */
   readonly shortName: string | undefined;
-  /** The decoded string; for non-string values ('other') `#` + hex of the whole DER value (RFC 4514 style). */
+  /** The decoded string, as Go decodes it (see decodeStringValue); for non-string values ('other') `#` + hex of the whole DER value (RFC 4514 style). */
   readonly value: string;
-  readonly stringType: 'utf8' | 'printable' | 'ia5' | 'teletex' | 'bmp' | 'universal' | 'other';
+  readonly stringType: 'utf8' | 'printable' | 'ia5' | 'numeric' | 'teletex' | 'bmp' | 'universal' | 'other';
 }
 
 /** One RDN; multi-valued RDNs (`CN=a+O=b`) keep every attribute, in encoded order. */
@@ -98,30 +98,58 @@ export function decodeNameAt(buf: Uint8Array, seq: Tlv): DistinguishedName {
   });
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-const utf16Decoder = new TextDecoder('utf-16be', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value (Go keeps it; dropping it would let
+// "\ufeffsystem:masters" be read as "system:masters").
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf16Lenient = new TextDecoder('utf-16be', { ignoreBOM: true });
 
+/** Go's PrintableString set (encoding/asn1 and crypto/x509 also allow '*' and '&'). */
+function isGoPrintable(b: number): boolean {
+  return (
+    (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || (b >= 0x27 && b <= 0x29) || (b >= 0x2b && b <= 0x2f) ||
+    b === 0x20 || b === 0x3a || b === 0x3d || b === 0x3f || b === 0x2a || b === 0x26
+  );
+}
+
+/**
+ * Decodes an attribute value exactly as Go's encoding/asn1 and crypto/x509 do (the readers of
+ * kube-apiserver and kube-controller-manager): UTF8String must be valid UTF-8; PrintableString,
+ * IA5String and NumericString must stay within their alphabets (else the whole name is refused, as
+ * Go refuses it); TeletexString is taken as raw bytes (Go's `string(value)`: here UTF-8 with
+ * U+FFFD for invalid sequences); BMPString drops one trailing 00 00 terminator and replaces unpaired
+ * surrogates with U+FFFD; a leading U+FEFF is never dropped. UniversalString is decoded (U+FFFD for
+ * invalid code points) although Go does not read it as a string (see {@link isGoString}).
+ */
 function decodeStringValue(buf: Uint8Array, v: Tlv): Pick<NameAttribute, 'value' | 'stringType'> {
   const content = buf.subarray(v.contentStart, v.end);
+  const refuse = (why: string) => new PkcsError('PKCS_ERR_NAME_INVALID', why);
   switch (v.tag) {
     case 0x0c:
-      return { value: utf8Decoder.decode(content), stringType: 'utf8' };
+      return { value: utf8Strict.decode(content), stringType: 'utf8' };
     case 0x13:
+      if (!content.every(isGoPrintable)) throw refuse('invalid PrintableString');
       return { value: latin1(content), stringType: 'printable' };
     case 0x16:
+      if (!content.every((b) => b < 0x80)) throw refuse('invalid IA5String');
       return { value: latin1(content), stringType: 'ia5' };
+    case 0x12:
+      if (!content.every((b) => (b >= 0x30 && b <= 0x39) || b === 0x20)) throw refuse('invalid NumericString');
+      return { value: latin1(content), stringType: 'numeric' };
     case 0x14:
-      return { value: latin1(content), stringType: 'teletex' };
-    case 0x1e:
-      if (content.length % 2 !== 0) throw new PkcsError('PKCS_ERR_NAME_INVALID', 'odd-length BMPString');
-      return { value: utf16Decoder.decode(content), stringType: 'bmp' };
+      return { value: utf8Lenient.decode(content), stringType: 'teletex' };
+    case 0x1e: {
+      if (content.length % 2 !== 0) throw refuse('odd-length BMPString');
+      const l = content.length;
+      const body = l >= 2 && content[l - 1] === 0 && content[l - 2] === 0 ? content.subarray(0, l - 2) : content;
+      return { value: utf16Lenient.decode(body), stringType: 'bmp' };
+    }
     case 0x1c: {
-      if (content.length % 4 !== 0) throw new PkcsError('PKCS_ERR_NAME_INVALID', 'UniversalString length not a multiple of 4');
+      if (content.length % 4 !== 0) throw refuse('UniversalString length not a multiple of 4');
       let s = '';
       for (let i = 0; i < content.length; i += 4) {
         const cp = ((content[i]! << 24) | (content[i + 1]! << 16) | (content[i + 2]! << 8) | content[i + 3]!) >>> 0;
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new PkcsError('PKCS_ERR_NAME_INVALID', 'invalid UniversalString code point');
-        s += String.fromCodePoint(cp);
+        s += cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
       }
       return { value: s, stringType: 'universal' };
     }
@@ -134,6 +162,52 @@ function latin1(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return s;
+}
+
+/**
+ * True when Go reads an attribute as a string, so that it can become `Subject.CommonName` /
+ * `Subject.Organization`: every type but UniversalString and non-string values. (In a certificate
+ * Go refuses those outright; in a CSR it skips them.)
+ */
+export function isGoString(attr: NameAttribute): boolean {
+  return attr.stringType !== 'universal' && attr.stringType !== 'other';
+}
+
+/** What Go's `pkix.Name` makes of a subject: the user name and groups kube-apiserver derives from it. */
+export interface GoNameReading {
+  /** `Subject.CommonName`: the LAST string-valued CN (Go overwrites on each), or undefined when none. */
+  readonly commonName: string | undefined;
+  /** `Subject.Organization`: every string-valued O, in encoded order (empty values included). */
+  readonly organizations: readonly string[];
+}
+
+/** Reads a name as Go's `pkix.Name.FillFromRDNSequence` does (see {@link GoNameReading}). */
+export function goNameReading(name: DistinguishedName): GoNameReading {
+  let commonName: string | undefined;
+  const organizations: string[] = [];
+  for (const rdn of name) {
+    for (const a of rdn) {
+      if (!isGoString(a)) continue;
+      if (a.oid === '2.5.4.3') commonName = a.value;
+      else if (a.oid === '2.5.4.10') organizations.push(a.value);
+    }
+  }
+  return Object.freeze({ commonName, organizations: Object.freeze(organizations) });
+}
+
+const UNSAFE_IDENTITY = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\ufffd]/u;
+
+/**
+ * Why `value` cannot be an identity (a user or group name), or undefined when it can: it is empty, or
+ * contains a control or format character (Unicode Cc/Cf: U+0000, U+200B, U+FEFF, ...), a surrogate,
+ * a private-use or unassigned code point, or U+FFFD (a byte sequence Go keeps but that is not text).
+ * Invisible characters make two different names look alike in logs, RBAC rules and reviews.
+ */
+export function identityValueProblem(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  const m = UNSAFE_IDENTITY.exec(value);
+  if (m) return `contains U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (a control, format, unassigned or replacement character)`;
+  return undefined;
 }
 
 /** Resolves a short name ('CN', 'o', ...) or dotted OID to an OID; unknown: PKCS_ERR_NAME_INVALID. */

@@ -1,7 +1,7 @@
 // @internal Signature algorithms: choose one for a private key, sign, and verify against an SPKI.
 import { bytesEqual, concatBytes, derNull, derOid, derSequence, derUnsignedInteger, readChildren, readSingle, toArrayBuffer } from './der.js';
 import { PkcsError } from './errors.js';
-import { describeSpki } from './keys.js';
+import { describeSpki, rsaVerifyKeyProblem } from './keys.js';
 
 /** Signature algorithm OIDs this package creates and verifies. */
 export const SIG_OID = {
@@ -75,6 +75,8 @@ export async function importVerifyKey(spki: Uint8Array, algorithm: string, crypt
   } catch {
     return undefined;
   }
+  // Bound the work an attacker-chosen key can cause before WebCrypto does any arithmetic.
+  if (info.kind === 'rsa' && rsaVerifyKeyProblem(spki) !== undefined) return undefined;
   try {
     if (v.kind === 'ecdsa' && info.kind === 'ecdsa') {
       return await crypto.subtle.importKey('spki', toArrayBuffer(spki), { name: 'ECDSA', namedCurve: info.curve }, false, ['verify']);
@@ -86,6 +88,25 @@ export async function importVerifyKey(spki: Uint8Array, algorithm: string, crypt
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * Why a signature by `spki` with `algorithm` cannot be checked at all (unsupported algorithm, key type or
+ * curve, key/algorithm mismatch, or an RSA key outside the verification bounds), or undefined when it can.
+ * Lets callers tell "does not verify" from "was not checked" (a denial must state only true reasons).
+ */
+export function signatureSupportProblem(spki: Uint8Array, algorithm: string): string | undefined {
+  const v = VERIFY[algorithm];
+  if (!v) return `signature algorithm ${algorithm} is not supported (ECDSA and RSA PKCS#1 v1.5 with SHA-2 only)`;
+  let info;
+  try {
+    info = describeSpki(spki);
+  } catch {
+    return 'the public key cannot be read';
+  }
+  if (info.kind === 'unsupported') return `public key algorithm ${info.algorithm}${info.detail ? ` (${info.detail})` : ''} is not supported`;
+  if (info.kind !== v.kind) return `a ${info.kind} key cannot make a ${v.kind} signature (${algorithm})`;
+  return info.kind === 'rsa' ? rsaVerifyKeyProblem(spki) : undefined;
 }
 
 /** Verifies signed parts with an imported key; false (never throws) on any failure. */

@@ -1,0 +1,3 @@
+module certscrape.local/go-oracle
+
+go 1.19
