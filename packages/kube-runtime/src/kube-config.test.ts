@@ -30,10 +30,35 @@ describe('loadKubeConfig', () => {
     expect(r.source).toBe('explicit');
     expect(r.kubeConfig.getCurrentCluster()).toMatchObject({ server: 'https://127.0.0.1:1001', caFile: join(dir, 'ca.crt') });
   });
-  it('uses in-cluster config before KUBECONFIG', () => {
+  it('uses KUBECONFIG before in-cluster config, as controller-runtime does', () => {
     const r = loadKubeConfig({ env: { ...inCluster, KUBECONFIG: fromEnv }, serviceAccountDir: saDir });
-    expect(r.source).toBe('in-cluster');
-    expect(r.kubeConfig.getCurrentCluster()?.server).toBe('https://10.0.0.1:443');
+    expect(r.source).toBe('KUBECONFIG');
+    expect(r.kubeConfig.getCurrentCluster()?.server).toBe('https://127.0.0.1:1002');
+  });
+  it('uses in-cluster config when KUBECONFIG is unset or empty', () => {
+    for (const env of [inCluster, { ...inCluster, KUBECONFIG: '' }]) {
+      const r = loadKubeConfig({ env, serviceAccountDir: saDir });
+      expect(r.source).toBe('in-cluster');
+      expect(r.kubeConfig.getCurrentCluster()?.server).toBe('https://10.0.0.1:443');
+    }
+  });
+  it('merges KUBECONFIG=a:b as kubectl does: first definition of a name and first current-context win', () => {
+    const sub = join(dir, 'b');
+    mkdirSync(sub, { recursive: true });
+    const a = join(dir, 'a.yaml');
+    writeFileSync(a, `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: from-a\ncontexts:\n- name: other\n  context: {cluster: c2, user: u}\n`);
+    const b = join(sub, 'b.yaml');
+    writeFileSync(
+      b,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:2002\n    certificate-authority: ca.crt\nusers:\n- name: u\n  user:\n    token: from-b\ncontexts:\n- name: ctx\n  context: {cluster: c, user: u}\ncurrent-context: ctx\n`,
+    );
+    const r = loadKubeConfig({ env: { KUBECONFIG: `${a}:${join(dir, 'missing')}::${b}` } });
+    expect(r.source).toBe('KUBECONFIG');
+    expect(r.paths).toEqual([a, b]);
+    expect(r.kubeConfig.getCurrentContext()).toBe('ctx');
+    expect(r.kubeConfig.getCurrentCluster()).toMatchObject({ server: 'https://127.0.0.1:2002', caFile: join(sub, 'ca.crt') });
+    expect(r.kubeConfig.getCurrentUser()?.token).toBe('from-a');
+    expect(r.kubeConfig.getContexts().map((c) => c.name).sort()).toEqual(['ctx', 'other']);
   });
   it('falls back to the first existing KUBECONFIG entry', () => {
     const r = loadKubeConfig({ env: { KUBECONFIG: `${join(dir, 'missing')}:${fromEnv}` }, serviceAccountDir: join(dir, 'nope') });
@@ -42,5 +67,6 @@ describe('loadKubeConfig', () => {
   it('fails with a coded error when nothing is configured or the file is missing', () => {
     expect(() => loadKubeConfig({ env: { HOME: dir }, serviceAccountDir: join(dir, 'nope') })).toThrow(expect.objectContaining({ code: 'KUBE_RUNTIME_ERR_KUBECONFIG' }));
     expect(() => loadKubeConfig({ kubeconfig: join(dir, 'missing.yaml') })).toThrow(expect.objectContaining({ code: 'KUBE_RUNTIME_ERR_KUBECONFIG' }));
+    expect(() => loadKubeConfig({ env: { KUBECONFIG: `${join(dir, 'x')}:${join(dir, 'y')}` } })).toThrow(expect.objectContaining({ code: 'KUBE_RUNTIME_ERR_KUBECONFIG' }));
   });
 });

@@ -1,22 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isIPv6 } from 'node:net';
-import { delimiter } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, Context, User } from '@kubernetes/client-node';
+import { SERVICE_ACCOUNT_DIR, kubeconfigSource } from '@certscrape/process-kit';
 import { KubeRuntimeError } from './errors.js';
 
-/** Where the in-cluster service-account files live (the default projected volume). */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export { SERVICE_ACCOUNT_DIR };
 
 /** Options for {@link loadKubeConfig}. The app passes its environment in; this module never reads process.env. */
 export interface LoadKubeConfigOptions {
-  /** Explicit kubeconfig path (e.g. `--kubeconfig`). Wins over everything else. */
-  readonly kubeconfig?: string;
-  /** Environment to consult: KUBERNETES_SERVICE_HOST/PORT (in-cluster), KUBECONFIG, HOME. Default: empty. */
+  /** Explicit kubeconfig path (`--kubeconfig`). Wins over everything else; must exist. */
+  readonly kubeconfig?: string | undefined;
+  /** Environment to consult: KUBECONFIG, KUBERNETES_SERVICE_HOST/PORT (in-cluster), HOME. Default: empty. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Service-account directory for in-cluster mode. Default {@link SERVICE_ACCOUNT_DIR}. */
   readonly serviceAccountDir?: string;
-  /** Context to select from a kubeconfig file. Default: its current-context. */
+  /** Context to select. Default: the (merged) current-context. */
   readonly context?: string;
 }
 
@@ -24,67 +24,79 @@ export interface LoadKubeConfigOptions {
 export type KubeConfigSource = 'explicit' | 'in-cluster' | 'KUBECONFIG' | 'default';
 
 /**
- * Loads a client configuration in this order: the explicit path; in-cluster (when
- * KUBERNETES_SERVICE_HOST/PORT are set and the service-account token exists; the token file
- * is re-read so bound-token rotation works); the first existing file in KUBECONFIG;
- * `$HOME/.kube/config`. Throws KubeRuntimeError KUBE_RUNTIME_ERR_KUBECONFIG when nothing
- * usable is found or the chosen file is unreadable or has no current cluster.
+ * Loads a client configuration in controller-runtime's order (`process-kit`'s kubeconfigSource):
+ * `--kubeconfig`; else `$KUBECONFIG` — every existing file of the `:`-list merged as kubectl
+ * merges (the first file to define a cluster/user/context name wins it, the first non-empty
+ * current-context wins, relative paths resolve against the file that holds them); else in-cluster
+ * (the token file is re-read, so bound-token rotation works); else `~/.kube/config`. Throws
+ * KUBE_RUNTIME_ERR_KUBECONFIG when nothing usable is found, a file is unreadable or invalid, or
+ * the result has no current cluster.
  */
-export function loadKubeConfig(options: LoadKubeConfigOptions = {}): { kubeConfig: KubeConfig; source: KubeConfigSource; path?: string } {
+export function loadKubeConfig(options: LoadKubeConfigOptions = {}): { kubeConfig: KubeConfig; source: KubeConfigSource; path?: string; paths: readonly string[] } {
   const env = options.env ?? {};
-  if (options.kubeconfig) {
-    return { kubeConfig: fromFile(options.kubeconfig, options.context), source: 'explicit', path: options.kubeconfig };
-  }
-  const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
-  const host = env['KUBERNETES_SERVICE_HOST'];
-  const port = env['KUBERNETES_SERVICE_PORT'];
-  if (host && port && existsSync(`${saDir}/token`)) {
-    const kc = new KubeConfig();
-    const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
-    kc.loadFromClusterAndUser(
-      { name: 'inCluster', server, caFile: `${saDir}/ca.crt`, skipTLSVerify: false },
-      { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: `${saDir}/token` } } },
-    );
-    return { kubeConfig: kc, source: 'in-cluster' };
-  }
-  const fromEnv = env['KUBECONFIG'];
-  if (fromEnv) {
-    const candidates = fromEnv.split(delimiter).filter((p) => p.length > 0);
-    const found = candidates.find((p) => existsSync(p));
-    if (!found) {
-      throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `KUBECONFIG names no existing file (${candidates.join(', ')})`);
+  const src = kubeconfigSource({ flag: options.kubeconfig, env, exists: existsSync, ...(options.serviceAccountDir ? { serviceAccountDir: options.serviceAccountDir } : {}) });
+  switch (src.kind) {
+    case 'explicit':
+      return { kubeConfig: fromFiles([src.path], options.context), source: 'explicit', path: src.path, paths: [src.path] };
+    case 'KUBECONFIG': {
+      if (src.paths.length === 0) {
+        throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `KUBECONFIG names no existing file (${env['KUBECONFIG']})`);
+      }
+      return { kubeConfig: fromFiles(src.paths, options.context), source: 'KUBECONFIG', path: src.paths[0] as string, paths: src.paths };
     }
-    return { kubeConfig: fromFile(found, options.context), source: 'KUBECONFIG', path: found };
+    case 'in-cluster': {
+      const kc = new KubeConfig();
+      const server = `https://${isIPv6(src.host) ? `[${src.host}]` : src.host}:${src.port}`;
+      kc.loadFromClusterAndUser(
+        { name: 'inCluster', server, caFile: `${src.serviceAccountDir}/ca.crt`, skipTLSVerify: false },
+        { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: `${src.serviceAccountDir}/token` } } },
+      );
+      return { kubeConfig: kc, source: 'in-cluster', paths: [] };
+    }
+    case 'default':
+      if (!existsSync(src.path)) {
+        throw new KubeRuntimeError(
+          'KUBE_RUNTIME_ERR_KUBECONFIG',
+          'no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, run in a pod with a service account, or create ~/.kube/config',
+        );
+      }
+      return { kubeConfig: fromFiles([src.path], options.context), source: 'default', path: src.path, paths: [src.path] };
   }
-  const home = env['HOME'] ?? homedir();
-  const defaultPath = `${home}/.kube/config`;
-  if (existsSync(defaultPath)) {
-    return { kubeConfig: fromFile(defaultPath, options.context), source: 'default', path: defaultPath };
-  }
-  throw new KubeRuntimeError(
-    'KUBE_RUNTIME_ERR_KUBECONFIG',
-    'no Kubernetes configuration: pass --kubeconfig, run in a pod with a service account, or set KUBECONFIG',
-  );
 }
 
-function fromFile(path: string, context: string | undefined): KubeConfig {
-  let text: string;
+/** Reads, resolves and merges kubeconfig files (kubectl's rules: first definition of a name wins). */
+function fromFiles(paths: readonly string[], context: string | undefined): KubeConfig {
+  const clusters = new Map<string, Cluster>();
+  const users = new Map<string, User>();
+  const contexts = new Map<string, Context>();
+  let currentContext = '';
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (cause) {
+      throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `cannot read kubeconfig ${path}`, { cause });
+    }
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(text);
+      kc.makePathsAbsolute(dirname(resolve(path)));
+    } catch (cause) {
+      throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `invalid kubeconfig ${path}`, { cause });
+    }
+    for (const c of kc.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    for (const u of kc.getUsers()) if (!users.has(u.name)) users.set(u.name, u);
+    for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c);
+    if (currentContext === '' && kc.getCurrentContext()) currentContext = kc.getCurrentContext();
+  }
+  const merged = new KubeConfig();
   try {
-    text = readFileSync(path, 'utf8');
+    merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: context ?? currentContext });
   } catch (cause) {
-    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `cannot read kubeconfig ${path}`, { cause });
+    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `invalid kubeconfig ${paths.join(':')}`, { cause });
   }
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromString(text);
-    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
-    kc.makePathsAbsolute(dir);
-    if (context) kc.setCurrentContext(context);
-  } catch (cause) {
-    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `invalid kubeconfig ${path}`, { cause });
+  if (!merged.getCurrentCluster()) {
+    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `kubeconfig ${paths.join(':')} has no current cluster (context ${JSON.stringify(context ?? currentContext)})`);
   }
-  if (!kc.getCurrentCluster()) {
-    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_KUBECONFIG', `kubeconfig ${path} has no current cluster`);
-  }
-  return kc;
+  return merged;
 }
