@@ -1,37 +1,26 @@
-import { parseSidecarFlags } from './config.js';
-import { isTargetAuthError } from './errors.js';
+import { packageVersion, runMain, type ParseOutcome } from '@certscrape/process-kit';
+import { parseSidecarFlags, type SidecarConfig } from './config.js';
 
-/** The `certscrape-target-auth` entry point: flags -> sidecar; SIGTERM/SIGINT close it. */
-async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseSidecarFlags(process.argv.slice(2));
-  } catch (e) {
-    console.error(`certscrape-target-auth: ${(e as Error).message}\nRun with --help for usage.`);
-    process.exitCode = 2;
-    return;
-  }
-  if (parsed.kind === 'help') {
-    process.stdout.write(parsed.text);
-    return;
-  }
-  // Loaded only now, so --help and flag errors answer without loading TLS, pkcs, prom-client.
-  const [{ pino }, { startSidecar }] = await Promise.all([import('pino'), import('./sidecar/sidecar.js')]);
-  const logger = pino({ name: 'certscrape-target-auth' });
-  let sidecar;
-  try {
-    sidecar = await startSidecar(parsed.config, { logger });
-  } catch (e) {
-    logger.error({ code: isTargetAuthError(e) ? e.code : undefined, err: (e as Error).message }, 'cannot start');
-    process.exitCode = 1;
-    return;
-  }
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    void sidecar.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
+const NAME = 'certscrape-target-auth';
+const VERSION = packageVersion(import.meta.url);
 
-void main();
+// The `certscrape-target-auth` entry point, in process-kit's shell: a flag error is one line
+// `certscrape-target-auth: CODE: message` and exit 2; a start failure exit 1; SIGTERM/SIGINT close
+// the sidecar. The sidecar module is imported only in start(), so --help and flag errors answer
+// without loading TLS, pkcs or prom-client.
+void runMain<SidecarConfig>({
+  name: NAME,
+  version: VERSION,
+  startErrorCode: 'TARGET_AUTH_ERR_START',
+  parse(args, env): ParseOutcome<SidecarConfig> {
+    const parsed = parseSidecarFlags(args, env);
+    if (parsed.kind === 'help') return { kind: 'print', text: parsed.text };
+    if (parsed.kind === 'version') return { kind: 'print', text: `${NAME} ${VERSION}\n` };
+    return { kind: 'run', config: parsed.config, logLevel: parsed.config.logLevel };
+  },
+  async start(config, context) {
+    const { startSidecar } = await import('./sidecar/sidecar.js');
+    const sidecar = await startSidecar(config, { logger: context.log });
+    context.onShutdown('sidecar', () => sidecar.close());
+  },
+});

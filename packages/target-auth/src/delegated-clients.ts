@@ -31,7 +31,9 @@ export interface SubjectAccessReviewClient {
 /** Options of {@link createKubernetesDelegatedClients}. */
 export interface DelegatedClientsOptions {
   /** Path of a kubeconfig file (its current context is used). */
-  readonly kubeconfig: string;
+  readonly kubeconfig?: string;
+  /** Without `kubeconfig`: use in-cluster config (service-account token, `$KUBERNETES_SERVICE_HOST`), as client-go does. */
+  readonly inCluster?: boolean;
   /** Per-call timeout. Default 5000 ms. */
   readonly timeoutMs?: number;
   /** Called once per request sent to kube-apiserver (for metrics). */
@@ -53,16 +55,25 @@ export interface DelegatedClients {
 export async function createKubernetesDelegatedClients(options: DelegatedClientsOptions): Promise<DelegatedClients> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
-  let text: string;
-  try {
-    text = await readFile(options.kubeconfig, 'utf8');
-  } catch (cause) {
-    throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', `cannot read kubeconfig ${options.kubeconfig}`, { cause });
-  }
-  try {
-    kc.loadFromString(text);
-  } catch (cause) {
-    throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', `invalid kubeconfig ${options.kubeconfig}`, { cause });
+  if (options.kubeconfig === undefined) {
+    if (options.inCluster !== true) throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', 'a kubeconfig or inCluster: true is required');
+    try {
+      kc.loadFromCluster();
+    } catch (cause) {
+      throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', 'cannot load in-cluster config', { cause });
+    }
+  } else {
+    let text: string;
+    try {
+      text = await readFile(options.kubeconfig, 'utf8');
+    } catch (cause) {
+      throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', `cannot read kubeconfig ${options.kubeconfig}`, { cause });
+    }
+    try {
+      kc.loadFromString(text);
+    } catch (cause) {
+      throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', `invalid kubeconfig ${options.kubeconfig}`, { cause });
+    }
   }
   const authn = kc.makeApiClient(k8s.AuthenticationV1Api);
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerOptions } from 'node:https';
+import { createSecureServer as createHttp2SecureServer, type Http2SecureServer, type Settings as Http2Settings } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { CaBundleSource } from './ca-bundle.js';
 import type { RequestHandler } from './middleware/types.js';
@@ -28,12 +29,45 @@ export interface SecureServerOptions {
  */
 export function createSecureServer(options: SecureServerOptions, handler: RequestHandler): Server {
   const ticketKeys = options.https?.ticketKeys ?? randomBytes(48);
-  const context = () => {
-    const pair = options.serving.current();
-    const ca = options.caBundle.current().pem;
-    return { cert: pair.cert, key: pair.key, ...(ca !== '' ? { ca } : {}) };
-  };
-  const server = createServer({ ...options.https, ...context(), ticketKeys, requestCert: true, rejectUnauthorized: false }, handler);
+  const server = createServer({ ...options.https, ...secureContextOptions(options), ticketKeys, requestCert: true, rejectUnauthorized: false }, handler);
+  followSources(server, options, ticketKeys);
+  return server;
+}
+
+/** Options of {@link createSecureHttp2Server}: those of {@link SecureServerOptions} plus HTTP/2 settings. */
+export interface SecureHttp2ServerOptions extends SecureServerOptions {
+  /** HTTP/2 SETTINGS advertised to clients (e.g. `maxConcurrentStreams`, `maxFrameSize`, `initialWindowSize`). */
+  readonly settings?: Http2Settings;
+}
+
+/**
+ * The same TLS behaviour as {@link createSecureServer} (client certificate requested, decided by
+ * the middleware; CA list and serving pair follow their sources; no renegotiation), serving
+ * HTTP/2 over ALPN `h2` with HTTP/1.1 fallback (`allowHTTP1`). Each request reaches `handler`
+ * through node:http2's compatibility API; `req.socket` is the connection's TLS socket, so a
+ * connection's client certificate is verified once for all its streams.
+ */
+export function createSecureHttp2Server(options: SecureHttp2ServerOptions, handler: RequestHandler): Http2SecureServer {
+  const ticketKeys = options.https?.ticketKeys ?? randomBytes(48);
+  const server = createHttp2SecureServer(
+    { ...(options.https as object), ...secureContextOptions(options), ticketKeys, requestCert: true, rejectUnauthorized: false, allowHTTP1: true, ...(options.settings ? { settings: options.settings } : {}) },
+    (req, res) => {
+      if (req.httpVersionMajor === 2) Object.defineProperty(req, 'socket', { value: req.stream.session?.socket, configurable: true });
+      handler(req as unknown as Parameters<RequestHandler>[0], res as unknown as Parameters<RequestHandler>[1]);
+    },
+  );
+  followSources(server, options, ticketKeys);
+  return server;
+}
+
+function secureContextOptions(options: SecureServerOptions): { cert: Buffer; key: Buffer; ca?: string } {
+  const pair = options.serving.current();
+  const ca = options.caBundle.current().pem;
+  return { cert: pair.cert, key: pair.key, ...(ca !== '' ? { ca } : {}) };
+}
+
+function followSources(server: Server | Http2SecureServer, options: SecureServerOptions, ticketKeys: Buffer): void {
+  const context = () => ({ ...(options.https?.ciphers !== undefined ? { ciphers: options.https.ciphers } : {}), ...(options.https?.minVersion !== undefined ? { minVersion: options.https.minVersion } : {}), ...secureContextOptions(options) });
   const refresh = () => {
     server.setSecureContext(context());
     server.setTicketKeys(ticketKeys);
@@ -47,5 +81,4 @@ export function createSecureServer(options: SecureServerOptions, handler: Reques
     offCa();
     offServing();
   });
-  return server;
 }

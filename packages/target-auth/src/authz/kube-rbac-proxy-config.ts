@@ -13,7 +13,7 @@ const RULE_KEYS = new Set(['user', 'verb', 'path', 'resourceRequest', 'namespace
 const RESOURCE_KEYS = ['namespace', 'apiGroup', 'resource', 'subresource', 'name'] as const;
 
 /**
- * Parses kube-rbac-proxy's config file format (YAML or JSON):
+ * Parses kube-rbac-proxy's config file format (YAML 1.1 or JSON):
  * ```yaml
  * authorization:
  *   static:
@@ -31,7 +31,9 @@ const RESOURCE_KEYS = ['namespace', 'apiGroup', 'resource', 'subresource', 'name
 export function parseKubeRbacProxyConfig(text: string, source = 'config'): KubeRbacProxyConfig {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // YAML 1.1, as kube-rbac-proxy reads it (ghodss/yaml over yaml.v2): `yes`/`no`/`on`/`off` are
+    // booleans, `0755` is octal, `<<` merges; duplicate keys are an error.
+    doc = parseYaml(text, { version: '1.1', uniqueKeys: true });
   } catch (cause) {
     throw new TargetAuthError('TARGET_AUTH_ERR_CONFIG_INVALID', `${source}: not valid YAML`, { cause });
   }

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Server } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { ClientCertAuthenticator } from '../authn/client-cert-authenticator.js';
 import { RequestAuthenticator } from '../authn/request-authenticator.js';
@@ -19,15 +22,28 @@ import { createTargetAuthMetrics } from '../metrics.js';
 import { withAllowPaths } from '../middleware/with-allow-paths.js';
 import { withAuthentication } from '../middleware/with-authentication.js';
 import { withAuthorization } from '../middleware/with-authorization.js';
-import { createSecureServer } from '../secure-server.js';
+import type { RequestHandler } from '../middleware/types.js';
+import { createSecureHttp2Server, createSecureServer, type SecureServerOptions } from '../secure-server.js';
 import { ServingCertReloader, staticServingPair, type ServingPairSource } from '../serving-cert.js';
+import { createH2cUpstreamProxy } from './h2c-upstream-proxy.js';
+import { createOwnEndpointsHandler } from './own-endpoints.js';
+import { rateLimitDelegatedClients } from './rate-limited-clients.js';
 import { selfSignedServingPair } from './self-signed.js';
+import { openUpstreamAgent } from './upstream-agent.js';
+import { upstreamIdentityHeaders, withoutClientIdentityFields } from './upstream-identity-headers.js';
 import { createUpstreamProxy } from './upstream-proxy.js';
+import { withIgnorePaths } from './with-ignore-paths.js';
+import { withRequestFraming } from './with-request-framing.js';
 
 /** A running sidecar. */
 export interface RunningSidecar {
-  readonly server: Server;
+  /** The proxy listener: node:http2 (h2 + HTTP/1.1) unless `--http2-disable`, then node:https. */
+  readonly server: Server | Http2SecureServer;
   readonly address: AddressInfo;
+  /** `--proxy-endpoints-port` listener's address (TLS), when configured. */
+  readonly endpointsAddress: AddressInfo | undefined;
+  /** `--metrics-bind-address` listener's address (plain HTTP), when configured. */
+  readonly metricsAddress: AddressInfo | undefined;
   /** The metrics registry (decision, reload and delegated-call metrics). */
   readonly registry: Registry;
   /** Stops listening, closes connections and watchers. */
@@ -51,13 +67,19 @@ const NO_CLIENT_CA: CaBundleSource = {
 /**
  * Wires the sidecar from its config: CA bundle + serving pair watchers (fail fast on bad
  * files), static rules from `--config-file`, the optional delegated fallback (only with
- * `--kubeconfig`), then `allow-paths -> authentication -> authorization -> upstream proxy`,
- * composed here in one visible place, served by {@link createSecureServer}.
+ * `--kubeconfig` or in-cluster config; rate-limited by `--kube-api-qps`/`--kube-api-burst`), the
+ * upstream agent (`https://` with `--upstream-ca-file` and a reloaded client pair, or h2c), then
+ * `client identity fields stripped -> ignore-paths bypass | allow-paths -> authentication ->
+ * authorization -> upstream proxy (+ identity headers)`, composed here in one visible place,
+ * served over h2 + HTTP/1.1 (or HTTP/1.1 only with `--http2-disable`) with `--tls-min-version`
+ * and `--tls-cipher-suites`. Own endpoints: `--proxy-endpoints-port` (TLS) and
+ * `--metrics-bind-address` (plain HTTP).
  */
 export async function startSidecar(config: SidecarConfig, deps: SidecarDependencies = {}): Promise<RunningSidecar> {
   const logger = deps.logger ?? silentLogger;
   const metrics = createTargetAuthMetrics(deps.registry ? { registry: deps.registry } : {});
-  const closers: Array<() => void> = [];
+  for (const w of config.warnings) logger.warn({}, w);
+  const closers: Array<() => void | Promise<void>> = [];
   try {
     let rules: ReturnType<typeof parseKubeRbacProxyConfig>['staticRules'] = [];
     if (config.configFile !== undefined) {
@@ -81,18 +103,21 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
     }
     let serving: ServingPairSource;
     if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
-      const reloader = await ServingCertReloader.open({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, pollIntervalMs: config.pollIntervalMs, logger, metrics });
+      const reloader = await ServingCertReloader.open({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, pollIntervalMs: config.tlsReloadIntervalMs, logger, metrics });
       closers.push(() => reloader.close());
       serving = reloader;
     } else {
       logger.warn({}, 'no --tls-cert-file/--tls-private-key-file: serving a generated self-signed certificate');
-      serving = staticServingPair(await selfSignedServingPair(config.listenHost));
+      serving = staticServingPair(await selfSignedServingPair(config.listenHost ?? '0.0.0.0'));
     }
 
     const members: UnionMember[] = [{ authorizer: new StaticAuthorizer(rules) }];
     let token: TokenAuthenticator | undefined;
-    if (config.kubeconfig !== undefined) {
-      const clients = await createKubernetesDelegatedClients({ kubeconfig: config.kubeconfig, onCall: (api, result) => metrics.delegatedCall(api, result) });
+    if (config.kubeconfig !== undefined || config.inCluster) {
+      const clients = rateLimitDelegatedClients(
+        await createKubernetesDelegatedClients({ ...(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : { inCluster: true }), onCall: (api, result) => metrics.delegatedCall(api, result) }),
+        { qps: config.kubeApiQps, burst: config.kubeApiBurst },
+      );
       const ttl = config.delegatedCacheTtlMs;
       const tokenTtls = ttl === undefined ? {} : { successTtlMs: ttl, failureTtlMs: Math.min(ttl, 10_000) };
       const sarTtls = ttl === undefined ? {} : { allowTtlMs: ttl, denyTtlMs: Math.min(ttl, 30_000) };
@@ -104,39 +129,128 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
     }
     const authenticator = new RequestAuthenticator({ ...(clientCert ? { clientCert } : {}), ...(token ? { token } : {}) });
     const mw = { metrics, logger, ...(config.decisionLog ? { decisionLog: logger } : {}) };
-    const proxy = createUpstreamProxy({ upstream: config.upstream, logger });
+    const extraHeaders = config.authHeaders !== undefined ? { extraHeaders: upstreamIdentityHeaders(config.authHeaders) } : {};
+    let proxy: RequestHandler;
+    if (config.upstreamForceH2c) {
+      const h2c = createH2cUpstreamProxy({ upstream: config.upstream, logger, ...extraHeaders });
+      closers.push(() => h2c.close());
+      proxy = h2c;
+    } else {
+      const upstreamAgent = await openUpstreamAgent({
+        upstream: config.upstream,
+        caFile: config.upstreamCaFile,
+        clientCertFile: config.upstreamClientCertFile,
+        clientKeyFile: config.upstreamClientKeyFile,
+        pollIntervalMs: config.pollIntervalMs,
+        logger,
+      });
+      closers.push(() => upstreamAgent.close());
+      proxy = createUpstreamProxy({ upstream: config.upstream, agent: upstreamAgent.agent, logger, ...extraHeaders });
+    }
+    const guard = (next: RequestHandler) => withAuthentication(authenticator, mw, withAuthorization(new UnionAuthorizer(members), mw, next));
 
-    const handler = withAllowPaths(new AllowPaths(config.allowPaths), mw, withAuthentication(authenticator, mw, withAuthorization(new UnionAuthorizer(members), mw, proxy)));
+    // Framing first: a request that could be read as two never reaches authentication or the upstream.
+    const handler = withRequestFraming(
+      { logger },
+      withoutClientIdentityFields(
+        config.authHeaders,
+        withIgnorePaths(config.ignorePaths.length > 0 ? new AllowPaths(config.ignorePaths) : undefined, proxy, withAllowPaths(new AllowPaths(config.allowPaths), mw, guard(proxy))),
+      ),
+    );
 
-    const server = createSecureServer({ caBundle, serving }, handler);
+    const tls: SecureServerOptions = { caBundle, serving, https: { minVersion: config.tlsMinVersion, ...(config.tlsCiphers !== undefined ? { ciphers: config.tlsCiphers } : {}) } };
+    const serve = (h: RequestHandler): Server | Http2SecureServer =>
+      trackConnections(
+      config.http2.enabled
+        ? createSecureHttp2Server({ ...tls, settings: { maxConcurrentStreams: config.http2.maxConcurrentStreams, maxFrameSize: Math.min(Math.max(config.http2.maxSize, 16_384), 16_777_215), initialWindowSize: Math.min(config.http2.maxSize, 2_147_483_647) } }, h)
+        : createSecureServer(tls, h),
+      );
+    const server = serve(handler);
     // Keep scrapers' connections across scrape intervals (Prometheus keeps idle connections for
     // 5 minutes): a reused connection costs no handshake and no chain verification.
-    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-    server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.listenPort, config.listenHost, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    logger.info({ address: `${address.address}:${address.port}`, upstream: config.upstream.origin, clientCa: config.clientCaFile !== undefined, tokenFallback: token !== undefined }, 'certscrape-target-auth listening');
+    if ('keepAliveTimeout' in server) {
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
+    }
+    let listening = false;
+    const address = await listen(server, config.listenPort, config.listenHost);
+    closers.push(() => closeServer(server));
+    listening = true;
+
+    const own = (guardMetrics?: (m: RequestHandler) => RequestHandler) => createOwnEndpointsHandler({ registry: metrics.registry, ready: () => listening, ...(guardMetrics ? { guardMetrics } : {}) });
+    let endpointsAddress: AddressInfo | undefined;
+    if (config.proxyEndpointsPort !== undefined) {
+      const endpoints = serve(own(guard));
+      endpointsAddress = await listen(endpoints, config.proxyEndpointsPort, config.listenHost);
+      closers.push(() => closeServer(endpoints));
+    }
+    let metricsAddress: AddressInfo | undefined;
+    if (config.metricsAddress !== undefined) {
+      const plain = trackConnections(createHttpServer(own()));
+      metricsAddress = await listen(plain, config.metricsAddress.port, config.metricsAddress.host);
+      closers.push(() => closeServer(plain));
+    }
+    logger.info(
+      {
+        address: `${address.address}:${address.port}`,
+        upstream: config.upstream.origin,
+        http2: config.http2.enabled,
+        clientCa: config.clientCaFile !== undefined,
+        tokenFallback: token !== undefined,
+        ...(endpointsAddress ? { proxyEndpoints: endpointsAddress.port } : {}),
+        ...(metricsAddress ? { metrics: `${metricsAddress.address}:${metricsAddress.port}` } : {}),
+      },
+      'certscrape-target-auth listening',
+    );
     return {
       server,
       address,
+      endpointsAddress,
+      metricsAddress,
       registry: metrics.registry,
       close: async () => {
-        for (const c of closers) c();
-        proxy.agent.destroy();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        listening = false;
+        await closeAll(closers);
       },
     };
   } catch (e) {
-    for (const c of closers) c();
+    await closeAll(closers);
     throw e;
   }
+}
+
+async function closeAll(closers: ReadonlyArray<() => void | Promise<void>>): Promise<void> {
+  for (const c of [...closers].reverse()) await c();
+}
+
+function listen(server: TlsServer | HttpServer, port: number, host: string | undefined): Promise<AddressInfo> {
+  return new Promise<AddressInfo>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    };
+    if (host === undefined) server.listen(port, done);
+    else server.listen(port, host, done);
+  });
+}
+
+function closeServer(server: TlsServer | HttpServer | Http2SecureServer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const socket of CONNECTIONS.get(server) ?? []) socket.destroy();
+  });
+}
+
+// Every accepted connection, so close() does not wait for keep-alive connections or HTTP/2
+// sessions to go idle (node:http2 servers have no closeAllConnections()).
+const CONNECTIONS = new WeakMap<object, Set<Socket>>();
+function trackConnections<S extends TlsServer | HttpServer>(server: S): S {
+  const set = new Set<Socket>();
+  CONNECTIONS.set(server, set);
+  server.on('connection', (socket: Socket) => {
+    set.add(socket);
+    socket.once('close', () => set.delete(socket));
+  });
+  return server;
 }

@@ -1,0 +1,102 @@
+import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { silentLogger, type TargetAuthLogger } from '../logger.js';
+import { isIdentityHeader } from '../middleware/identity-headers.js';
+import type { RequestHandler } from '../middleware/types.js';
+import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
+
+// Connection-specific fields are not allowed in HTTP/2 (RFC 9113 §8.2.2); framing comes from DATA frames.
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+
+/** Options of {@link createH2cUpstreamProxy}. */
+export interface H2cUpstreamProxyOptions {
+  /** `http://` loopback upstream (checked by the flags). */
+  readonly upstream: URL;
+  readonly logger?: TargetAuthLogger;
+  /** Headers to add after stripping (e.g. `--auth-header-fields-enabled`). */
+  readonly extraHeaders?: (req: IncomingMessage) => OutgoingHttpHeaders;
+}
+
+/**
+ * `--upstream-force-h2c`: forwards each authorized request as one stream on a single HTTP/2
+ * cleartext (prior-knowledge) session to the upstream, reconnecting when it closes. The framing
+ * decision is the same as the HTTP/1.1 proxy's (`admitRequestFraming`): a refusal is
+ * answered 400/501 and nothing is forwarded; a declared `Content-Length` is forwarded as such.
+ * Identity headers are dropped, `X-Forwarded-*` set. Upstream failure -> 502.
+ */
+export function createH2cUpstreamProxy(options: H2cUpstreamProxyOptions): RequestHandler & { close(): void } {
+  const logger = options.logger ?? silentLogger;
+  const base = options.upstream.pathname.replace(/\/+$/, '');
+  let session: ClientHttp2Session | undefined;
+  const sessionFor = (): ClientHttp2Session => {
+    if (session === undefined || session.closed || session.destroyed) {
+      const s = connect(options.upstream.origin);
+      s.on('error', (err) => logger.warn({ err: err.message, upstream: options.upstream.origin }, 'h2c upstream session failed'));
+      s.on('close', () => {
+        if (session === s) session = undefined;
+      });
+      s.unref();
+      session = s;
+    }
+    return session;
+  };
+
+  const handler: RequestHandler = (req, res) => {
+    const framing = admitRequestFraming(req, res, logger);
+    if (framing === undefined) return;
+    const headers = forward(req.headers);
+    if (framing.body === 'length') headers['content-length'] = String(framing.length);
+    Object.assign(headers, options.extraHeaders?.(req));
+    const remote = req.socket.remoteAddress;
+    if (remote !== undefined) headers['x-forwarded-for'] = remote;
+    headers['x-forwarded-proto'] = 'https';
+    const host = req.headers.host ?? req.headers[':authority'];
+    if (typeof host === 'string') headers['x-forwarded-host'] = host;
+    headers[constants.HTTP2_HEADER_METHOD] = req.method ?? 'GET';
+    headers[constants.HTTP2_HEADER_PATH] = `${base}${req.url ?? '/'}`;
+    headers[constants.HTTP2_HEADER_AUTHORITY] = options.upstream.host;
+    headers[constants.HTTP2_HEADER_SCHEME] = 'http';
+    let stream;
+    try {
+      stream = sessionFor().request(headers, { endStream: framing.body === 'none' });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'request refused: cannot be forwarded as received');
+      refuseRequest(req, res, 400);
+      return;
+    }
+    stream.on('response', (h) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(h)) if (!k.startsWith(':') && v !== undefined && !NOT_FORWARDED.has(k)) out[k] = v as string | string[];
+      res.writeHead(Number(h[constants.HTTP2_HEADER_STATUS] ?? 502), out);
+      stream.pipe(res);
+    });
+    stream.on('error', (err) => {
+      logger.warn({ err: err.message, upstream: options.upstream.origin }, 'upstream request failed');
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Bad Gateway\n');
+      } else {
+        res.destroy();
+      }
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) stream.close(constants.NGHTTP2_CANCEL);
+    });
+    if (framing.body !== 'none') req.pipe(stream);
+  };
+  return Object.assign(handler, { close: () => session?.close() });
+}
+
+function forward(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const tokens = new Set(
+    String(incoming.connection ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase()),
+  );
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(incoming)) {
+    if (v === undefined || k.startsWith(':') || NOT_FORWARDED.has(k) || tokens.has(k) || k === 'content-length' || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
+    out[k] = v;
+  }
+  return out;
+}
