@@ -1,6 +1,6 @@
 // The approver's testable parts; the bin runs main.js.
 export { parseConfig, createProgram, LEADER_ELECTION_ID } from './config.js';
-export type { ApproverConfig, ParseResult } from './config.js';
+export type { ApproverConfig } from './config.js';
 export { planApproval, planFromDecision, approvedCondition, deniedCondition, withCondition, APPROVED_REASON, DENIED_REASON } from './decide.js';
 export type { ApprovalPlan, SkipCategory } from './decide.js';
 export { ApproverController, kubernetesCsrApi } from './controller.js';

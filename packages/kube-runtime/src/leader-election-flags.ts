@@ -44,7 +44,7 @@ export function addLeaderElectionFlags(cmd: Command, defaults: LeaderElectionDef
       new Option('--leader-elect [bool]', 'elect a leader through a coordination.k8s.io Lease so several replicas are safe; --leader-elect=false for local runs')
         .argParser((v: string) => parseBoolean(v, '--leader-elect'))
         .default(true)
-        .preset(true),
+        .preset('true'),
     )
     .addOption(new Option('--leader-elect-lease-duration <duration>', 'how long non-leaders wait after the last renewal before taking over').argParser(duration('--leader-elect-lease-duration')).default(15_000, '15s'))
     .addOption(new Option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it steps down').argParser(duration('--leader-elect-renew-deadline')).default(10_000, '10s'))
