@@ -20,6 +20,8 @@ export type { LeaderElectorOptions, LeaseLock, LeaseRecord } from './leader-elec
 export { startHealthServer, parseBindAddress, isLoopbackHost } from './health-server.js';
 export type { HealthCheck, HealthServer, HealthServerOptions, MetricsTlsOptions } from './health-server.js';
 export { openCaBundleWhenPresent } from './metrics-client-ca.js';
+export { addMetricsServingFlags, metricsServingFlagsOf, metricsTlsOf, METRICS_SERVING_FLAG_HELP, DEFAULT_METRICS_CLIENT_CA_FILE, DEFAULT_METRICS_BIND_ADDRESS } from './metrics-serving-flags.js';
+export type { MetricsServingFlags } from './metrics-serving-flags.js';
 export type { CaBundleWhenPresentOptions, DeferredCaBundle } from './metrics-client-ca.js';
 // The logger and the shutdown are process-kit's (one implementation for all five bins).
 export { createLogger, createShutdown, REDACT_PATHS } from '@certscrape/process-kit';

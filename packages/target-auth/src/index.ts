@@ -61,3 +61,4 @@ export { fastifyTargetAuth, fastifyRewriteUrl, type FastifyOnRequestHook, type F
 export { parseSidecarFlags, parseListenAddress, parseDurationMs, type SidecarConfig, type ParsedFlags } from './config.js';
 export { startSidecar, type RunningSidecar, type SidecarDependencies } from './sidecar/sidecar.js';
 export { createUpstreamProxy, type UpstreamProxyOptions } from './sidecar/upstream-proxy.js';
+export { selfSignedServingPair } from './sidecar/self-signed.js';
