@@ -1,7 +1,6 @@
-import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import { parseCertificateBundle, type ParsedCertificate } from '@certscrape/pkcs';
 import { CLIENT_CA_CONFIGMAP_KEY } from '@certscrape/identity';
-import { isConflict, isNotFound } from '@certscrape/kube-runtime';
 import { MANAGED_BY_LABEL } from './pending-state.js';
 
 /** Where the cluster publishes its client CA bundle. */
@@ -59,26 +58,4 @@ export function planCaMirror(source: CaSource, mirror: V1ConfigMap | undefined, 
       ...(mirror.binaryData ? { binaryData: mirror.binaryData } : {}),
     },
   };
-}
-
-/**
- * Applies one mirror step against the API, reading the mirror fresh. Returns the action
- * taken. A conflict (someone wrote in between) is reported as `retry`.
- */
-export async function syncCaMirror(core: CoreV1Api, source: CaSource, target: { readonly namespace: string; readonly name: string }): Promise<CaMirrorAction['type'] | 'retry'> {
-  let mirror: V1ConfigMap | undefined;
-  try {
-    mirror = await core.readNamespacedConfigMap({ name: target.name, namespace: target.namespace });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
-  const action = planCaMirror(source, mirror, target);
-  try {
-    if (action.type === 'create') await core.createNamespacedConfigMap({ namespace: target.namespace, body: action.body });
-    if (action.type === 'update') await core.replaceNamespacedConfigMap({ name: target.name, namespace: target.namespace, body: action.body });
-  } catch (e) {
-    if (isConflict(e)) return 'retry';
-    throw e;
-  }
-  return action.type;
 }

@@ -1,6 +1,5 @@
 import { exportSpki, importPrivateKeyPem, type ParsedCertificate } from '@certscrape/pkcs';
-import { NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION, rotationDeadline, type ScraperIdentity } from '@certscrape/identity';
-import { checkIssuedCertificate } from './issued-check.js';
+import { checkScraperCertificate, NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION, rotationDeadline, type ScraperIdentity } from '@certscrape/identity';
 import type { InstalledPair } from './plan.js';
 
 /** Secret annotation recording when the operator installed the pair (RFC 3339); floors the rotation deadline. */
@@ -47,8 +46,8 @@ function decodeField(data: TlsSecretView['data'], key: string): string | undefin
 
 /**
  * Assesses the pair in the target Secret (undefined = the Secret does not exist): both
- * halves present and parsable, cert matches key, subject exactly the identity, EKU
- * clientAuth, chains to `roots`, inside its validity window. Valid pairs get their
+ * halves present and parsable, and the certificate a valid scraper certificate for the key
+ * (identity's `checkScraperCertificate`: subject, EKU clientAuth, chain to `roots`, validity). Valid pairs get their
  * rotation deadline. Key material stays inside this function.
  */
 export async function assessInstalledPair(
@@ -68,7 +67,7 @@ export async function assessInstalledPair(
   } catch {
     return { state: 'unusable', problems: ['malformed-key'] };
   }
-  const result = await checkIssuedCertificate({ certPem, keys, identity: options.identity, roots: options.roots, now: options.now }, crypto);
+  const result = await checkScraperCertificate({ certPem, keys, identity: options.identity, roots: options.roots, now: options.now }, crypto);
   // Remaining-lifetime shortness is a reason to rotate, not to call the pair broken.
   const problems = result.problems.filter((p) => p !== 'lifetime');
   if (problems.length > 0 || !result.certificate) return { state: 'unusable', problems: problems.length ? problems : ['malformed-cert'] };

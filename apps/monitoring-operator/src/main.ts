@@ -9,7 +9,7 @@ import {
   startHealthServer,
 } from '@certscrape/kube-runtime';
 import { parseConfig } from './config.js';
-import { CertificateController } from './controller.js';
+import { MonitoringOperator } from './operator.js';
 import { createMetrics } from './metrics.js';
 
 /** Entry point of `certscrape-monitoring-operator`: flags -> logger -> servers -> leader election -> controller. */
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
     'starting',
   );
   const metrics = createMetrics();
-  let controller: CertificateController | undefined;
+  let controller: MonitoringOperator | undefined;
   let elector: LeaderElector | undefined;
   const server = await startHealthServer({
     healthBindAddress: config.healthProbeBindAddress ?? '0',
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
 
   const lead = async (signal: AbortSignal): Promise<void> => {
     metrics.leader.set(1);
-    controller = new CertificateController({ kubeConfig, config, log, metrics });
+    controller = new MonitoringOperator({ kubeConfig, config, log, metrics });
     try {
       await controller.run(signal);
     } finally {

@@ -1,6 +1,5 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from '@certscrape/kube-runtime';
-import { OperatorError } from './errors.js';
+import { isNotFound } from '@certscrape/kube-runtime';
 import type { IssueReason } from './plan.js';
 
 /**
@@ -95,14 +94,31 @@ export function decodePendingState(secret: Pick<V1Secret, 'data' | 'metadata'> |
 }
 
 /**
- * Loads and saves {@link PendingState} in a Secret only the operator reads
- * (default `monitoring/metrics-client-certs-pending`, type Opaque). Saves are
- * optimistic (resourceVersion of the last load): a lost race throws
- * `OPERATOR_ERR_CONFLICT` and the reconcile starts again from a fresh read.
+ * The whole pending-state Secret to write for `state` (default
+ * `monitoring/metrics-client-certs-pending`, type Opaque): a create when there is none yet,
+ * otherwise a replace guarded by the resourceVersion of `existing`. Pure.
+ */
+export function pendingStateSecret(existing: V1Secret | undefined, target: { readonly namespace: string; readonly name: string }, state: PendingState): V1Secret {
+  const { data, annotations } = encodePendingState(state);
+  const rv = existing?.metadata?.resourceVersion;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name: target.name, namespace: target.namespace, labels: { ...MANAGED_BY_LABEL }, annotations, ...(rv ? { resourceVersion: rv } : {}) },
+    data,
+  };
+}
+
+/**
+ * The operator's own copy of the pending-state Secret. The Secret is read by name only (RBAC:
+ * `get`, `update`; no list/watch), so this is the cache: loaded with one GET when leadership
+ * starts or after a lost write race, then kept current from the responses of the operator's
+ * own writes. Only the leader writes it.
  */
 export class PendingStateStore {
-  private resourceVersion: string | undefined;
-  private exists = false;
+  private current: V1Secret | undefined;
+  private loaded = false;
 
   constructor(
     private readonly core: CoreV1Api,
@@ -110,41 +126,34 @@ export class PendingStateStore {
     readonly name: string,
   ) {}
 
-  /** Reads the state (empty when the Secret does not exist). */
-  async load(): Promise<DecodedPendingState> {
-    let secret: V1Secret | undefined;
-    try {
-      secret = await this.core.readNamespacedSecret({ name: this.name, namespace: this.namespace });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    this.exists = secret !== undefined;
-    this.resourceVersion = secret?.metadata?.resourceVersion;
-    return decodePendingState(secret);
+  /** True once {@link load} succeeded and no write race invalidated it since. */
+  get isLoaded(): boolean {
+    return this.loaded;
   }
 
-  /** Writes `state` (create or replace) guarded by the resourceVersion of the last load/save. */
-  async save(state: PendingState): Promise<void> {
-    const { data, annotations } = encodePendingState(state);
-    const body: V1Secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'Opaque',
-      metadata: { name: this.name, namespace: this.namespace, labels: { ...MANAGED_BY_LABEL }, annotations, resourceVersion: this.resourceVersion },
-      data,
-    };
+  /** The last known Secret (undefined = none exists). */
+  get object(): V1Secret | undefined {
+    return this.current;
+  }
+
+  /** Reads the Secret (one GET; absent is fine). */
+  async load(): Promise<void> {
     try {
-      const saved = this.exists
-        ? await this.core.replaceNamespacedSecret({ name: this.name, namespace: this.namespace, body })
-        : await this.core.createNamespacedSecret({ namespace: this.namespace, body: { ...body, metadata: { ...body.metadata, resourceVersion: undefined } } });
-      this.exists = true;
-      this.resourceVersion = saved.metadata?.resourceVersion;
+      this.current = await this.core.readNamespacedSecret({ name: this.name, namespace: this.namespace });
     } catch (e) {
-      if (isConflict(e) || (this.exists && isNotFound(e))) {
-        this.resourceVersion = undefined;
-        throw new OperatorError('OPERATOR_ERR_CONFLICT', `pending state Secret ${this.namespace}/${this.name} changed concurrently`, { cause: e });
-      }
-      throw e;
+      if (!isNotFound(e)) throw e;
+      this.current = undefined;
     }
+    this.loaded = true;
+  }
+
+  /** Records the object a write of this Secret returned. */
+  written(object: V1Secret): void {
+    this.current = object;
+  }
+
+  /** Forgets the copy (a write lost a race): the next reconcile loads it again. */
+  invalidate(): void {
+    this.loaded = false;
   }
 }

@@ -3,11 +3,10 @@
  * state, the pending CSR, the retry schedule and `now`) decide the one next step.
  * No I/O, no clock, no crypto: every observation arrives already assessed.
  */
+import type { ScraperCertificateProblem } from '@certscrape/identity';
 
-/** Why the installed pair cannot be used as is (from issued-check). */
-export type PairProblem =
-  | 'missing-cert' | 'missing-key' | 'malformed-cert' | 'malformed-key' | 'key-mismatch'
-  | 'subject' | 'eku' | 'untrusted' | 'expired' | 'not-yet-valid' | 'lifetime';
+/** Why the installed pair cannot be used as is: a half is missing or unreadable, or the certificate is not a valid scraper certificate (identity's checkScraperCertificate). */
+export type PairProblem = 'missing-cert' | 'missing-key' | 'malformed-key' | ScraperCertificateProblem;
 
 /** The pair in the target Secret, assessed. */
 export type InstalledPair =
@@ -70,11 +69,15 @@ export type Action =
   | { readonly type: 'begin'; readonly reason: IssueReason }
   /** The pending state is saved but the CSR is not known to exist: create it (idempotent). */
   | { readonly type: 'create-csr'; readonly csrName: string }
+  /** The CSR exists but the pending state still says `requesting`: record `requested`, so a later disappearance reads as vanished. */
+  | { readonly type: 'record-requested'; readonly csrName: string }
   /** The CSR exists and is not final: wait for its watch event. */
   | { readonly type: 'await'; readonly csrName: string; readonly approved: boolean }
   /** The CSR is issued and the certificate passed every check: write the pair, then clean up. */
   | { readonly type: 'install'; readonly csrName: string }
-  /** The pending pair is already installed (a restart after the write): clean up only. */
+  /** The pending pair is installed and its CSR still exists: delete the used CSR. */
+  | { readonly type: 'cleanup'; readonly csrName: string }
+  /** The pending pair is installed and its CSR is gone: forget the pending state. */
   | { readonly type: 'finish'; readonly csrName: string }
   /** Give up on this CSR: surface it, forget the pending state, retry after backoff. */
   | { readonly type: 'abandon'; readonly csrName: string; readonly outcome: AbandonOutcome; readonly message: string };
@@ -90,9 +93,10 @@ export function plan(o: Observed): Action {
   const { installed, pending, now } = o;
   if (pending) {
     const name = pending.csrName;
-    // A restart after the Secret write but before the cleanup: the pending key is already live.
-    if (installed.state === 'valid' && installed.spki === pending.spki) return { type: 'finish', csrName: name };
     const csr = o.csr ?? { state: 'absent' };
+    // After the Secret write (or a restart right after it) the pending key is already live.
+    if (installed.state === 'valid' && installed.spki === pending.spki) return csr.state === 'absent' ? { type: 'finish', csrName: name } : { type: 'cleanup', csrName: name };
+    if (pending.phase === 'requesting' && csr.state !== 'absent' && csr.state !== 'incompatible') return { type: 'record-requested', csrName: name };
     switch (csr.state) {
       case 'absent':
         return pending.phase === 'requesting'
