@@ -185,8 +185,8 @@ export function parseSidecarFlags(args: readonly string[], env: SidecarEnvironme
     if (reload < 50) invalid('--tls-reload-interval must be at least 50ms');
     warnings.push('--tls-reload-interval is deprecated in kube-rbac-proxy; it sets how often the serving certificate is re-read');
   }
-  const ttl = values.get('delegated-cache-ttl') as number | undefined;
-  if (ttl !== undefined && ttl < 0) invalid('--delegated-cache-ttl must not be negative');
+  const ttlText = str('delegated-cache-ttl');
+  const ttl = ttlText === undefined ? undefined : parseDurationMs(ttlText, '--delegated-cache-ttl');
 
   const endpointsPort = num('proxy-endpoints-port', 0);
   if (endpointsPort < 0 || endpointsPort > 65535) invalid(`--proxy-endpoints-port must be a port (0-65535), got ${endpointsPort}`);

@@ -85,7 +85,7 @@ export const SIDECAR_FLAGS: readonly SidecarFlag[] = [
   // certscrape
   { name: 'log-level', kind: 'string', defaultText: '', disposition: own, help: 'fatal, error, warn, info, debug, trace, silent (default: from -v, else $LOG_LEVEL, else info)' },
   { name: 'metrics-bind-address', kind: 'string', defaultText: '', disposition: own, help: "host:port serving the sidecar's own /metrics, /healthz, /readyz over plain HTTP (default: off)" },
-  { name: 'delegated-cache-ttl', kind: 'duration', defaultText: '', disposition: own, help: 'cache TTL of TokenReview/SubjectAccessReview answers (0 disables; default 2m tokens, 5m allows)' },
+  { name: 'delegated-cache-ttl', kind: 'string', defaultText: '', disposition: own, help: 'cache TTL of TokenReview/SubjectAccessReview answers, a Go duration or seconds (0 disables; default 2m tokens, 5m allows)' },
   { name: 'file-poll-interval', kind: 'string', defaultText: '500', disposition: own, help: 'how often watched files are re-read, in ms (or a Go duration)' },
   { name: 'decision-log', kind: 'bool', defaultText: 'false', disposition: own, help: 'log every authentication/authorization decision' },
 ];
