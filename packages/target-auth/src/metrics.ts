@@ -13,6 +13,8 @@ export interface TargetAuthMetrics {
   servingCertReload(result: 'success' | 'error'): void;
   delegatedCall(api: 'tokenreview' | 'subjectaccessreview', result: 'ok' | 'error'): void;
   delegatedCache(api: 'tokenreview' | 'subjectaccessreview', result: 'hit' | 'miss'): void;
+  /** A full TLS handshake where OpenSSL's and pkcs's chain verdicts differ (`accepted-by` names the one that accepted). */
+  verdictDisagreement?(acceptedBy: 'openssl' | 'pkcs'): void;
 }
 
 /** Records nothing (the default when no metrics are configured). */
@@ -22,6 +24,7 @@ export const noopMetrics: TargetAuthMetrics = Object.freeze({
   servingCertReload: () => undefined,
   delegatedCall: () => undefined,
   delegatedCache: () => undefined,
+  verdictDisagreement: () => undefined,
 });
 
 /**
@@ -32,6 +35,7 @@ export const noopMetrics: TargetAuthMetrics = Object.freeze({
  * - `certscrape_target_auth_serving_cert_reloads_total{result}`
  * - `certscrape_target_auth_delegated_requests_total{api,result}` (calls that left the process)
  * - `certscrape_target_auth_delegated_cache_lookups_total{api,result}`
+ * - `certscrape_target_auth_chain_verdict_disagreements_total{accepted_by}` (OpenSSL vs pkcs at a full handshake)
  */
 export function createTargetAuthMetrics(options: { registry?: Registry } = {}): TargetAuthMetrics & { readonly registry: Registry } {
   const registry = options.registry ?? new Registry();
@@ -67,6 +71,7 @@ export function createTargetAuthMetrics(options: { registry?: Registry } = {}): 
   const servingReloads = new Counter({ name: 'certscrape_target_auth_serving_cert_reloads_total', help: 'Serving certificate (re)loads by result.', labelNames: ['result'], registers });
   const delegated = new Counter({ name: 'certscrape_target_auth_delegated_requests_total', help: 'TokenReview/SubjectAccessReview requests sent to kube-apiserver.', labelNames: ['api', 'result'], registers });
   const cache = new Counter({ name: 'certscrape_target_auth_delegated_cache_lookups_total', help: 'Delegated authn/authz cache lookups.', labelNames: ['api', 'result'], registers });
+  const disagreements = new Counter({ name: 'certscrape_target_auth_chain_verdict_disagreements_total', help: 'Full TLS handshakes where OpenSSL and pkcs judged the client chain differently (refused either way).', labelNames: ['accepted_by'], registers });
 
   return {
     registry,
@@ -89,6 +94,9 @@ export function createTargetAuthMetrics(options: { registry?: Registry } = {}): 
     },
     delegatedCache(api, result) {
       cache.labels(api, result).inc();
+    },
+    verdictDisagreement(acceptedBy) {
+      disagreements.labels(acceptedBy).inc();
     },
   };
 }

@@ -1,13 +1,18 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { EKU, OID, parseCertificate, verifyChain, type ChainFailure, type ParsedCertificate } from '@certscrape/pkcs';
+import { EKU, goNameReading, identityValueProblem, isGoString, OID, parseCertificate, verifyChain, type ChainFailure, type ParsedCertificate } from '@certscrape/pkcs';
 import type { CaBundle, CaBundleSource } from '../ca-bundle.js';
+import { silentLogger, type TargetAuthLogger } from '../logger.js';
+import { noopMetrics, type TargetAuthMetrics } from '../metrics.js';
 import { notAuthenticated, type AuthenticationFailureReason, type AuthenticationResult, type UserInfo } from './user-info.js';
 
 /** Options of {@link ClientCertAuthenticator}. */
 export interface ClientCertAuthenticatorOptions {
   /** The trusted client CA bundle; its `generation` invalidates every cached verification. */
   readonly caBundle: CaBundleSource;
-  /** Clock skew allowed on notBefore/notAfter, in seconds. Default 60. */
+  /**
+   * Clock skew allowed on the LEAF's notBefore/notAfter, in seconds. Default 60. Issuers get none
+   * (as in Go's x509.Verify; docs/security-model.md).
+   */
   readonly skewSeconds?: number;
   /** Peer-presented intermediates considered, at most. Default 8. */
   readonly maxIntermediates?: number;
@@ -15,13 +20,23 @@ export interface ClientCertAuthenticatorOptions {
   readonly now?: () => number;
   /** WebCrypto provider for signature checks. Default `globalThis.crypto`. */
   readonly crypto?: Crypto;
+  /** How long a failed chain (by fingerprints, per CA generation) is answered from cache. Default 10 s. */
+  readonly failureTtlMs?: number;
+  /** Counts OpenSSL/pkcs verdict disagreements. Default none. */
+  readonly metrics?: TargetAuthMetrics;
+  /** Logs OpenSSL/pkcs verdict disagreements (warn). Default silent. */
+  readonly logger?: TargetAuthLogger;
 }
 
-/** A verification outcome plus the validity window of the whole chain (ms). */
+/** A verification outcome plus the validity windows (ms): the leaf's (skew applies) and the issuers' (exact). */
 interface Verified {
   readonly result: AuthenticationResult;
   readonly validFromMs: number;
   readonly validUntilMs: number;
+  readonly issuersFromMs: number;
+  readonly issuersUntilMs: number;
+  /** When a failure stops being answered from cache (ms); Infinity for successes. */
+  readonly expiresAtMs: number;
 }
 
 /** What one TLS socket presented (extracted once per socket: the peer chain cannot change). */
@@ -29,12 +44,18 @@ interface SocketState {
   readonly leafDer: Uint8Array | undefined;
   readonly intermediatesDer: readonly Uint8Array[];
   readonly key: string;
+  /** OpenSSL's verdict on this handshake against the same bundle (`socket.authorized`). */
+  readonly opensslAuthorized: boolean;
+  /** OpenSSL's reason when it refused (`socket.authorizationError`). */
+  readonly opensslError: string | undefined;
+  /** True for a resumed TLS session (no fresh OpenSSL verdict; the leaf only). */
+  readonly resumed: boolean;
   generation: number;
   verified: Verified | undefined;
   pending: Promise<Verified> | undefined;
 }
 
-const NO_CERT: SocketState = Object.freeze({ leafDer: undefined, intermediatesDer: [], key: '', generation: 0, verified: undefined, pending: undefined });
+const NO_CERT: SocketState = Object.freeze({ leafDer: undefined, intermediatesDer: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, generation: 0, verified: undefined, pending: undefined });
 const MEMO_LIMIT = 1024;
 const POOL_LIMIT = 32;
 
@@ -47,7 +68,11 @@ const POOL_LIMIT = 32;
  *   never outlive a CA swap (a resumed session re-presents the leaf; intermediates seen on
  *   verified full handshakes are remembered per generation so such chains still build);
  * - the chain's validity window is re-checked on every request with a cached number compare;
- * - CN -> user name (exactly one non-empty CN, otherwise not authenticated), O -> groups.
+ * - on a full handshake, BOTH OpenSSL's verdict (`socket.authorized`, against the same bundle) and
+ *   pkcs's must accept; a disagreement is refused, counted and logged (defence in depth);
+ * - failed chains are remembered per chain fingerprint for `failureTtlMs` (a hostile client
+ *   reconnecting with the same chain costs a map lookup);
+ * - CN -> user name, O -> groups, read as Go reads them (see {@link userFromSubject}).
  * `authenticateSocket` returns undefined when no certificate was presented (token fallback may
  * then apply), a result synchronously on the hot path, or a promise on a socket's first request.
  */
@@ -58,10 +83,14 @@ export class ClientCertAuthenticator {
   readonly #maxIntermediates: number;
   readonly #now: () => number;
   readonly #crypto: Crypto;
+  readonly #failureTtlMs: number;
+  readonly #metrics: TargetAuthMetrics;
+  readonly #logger: TargetAuthLogger;
   readonly #sockets = new WeakMap<TLSSocket, SocketState>();
   // Successful verifications shared across sockets of one generation (many short connections
   // from the same scraper should not each pay for signature checks).
   #memo = new Map<string, Promise<Verified>>();
+  #failures = new Map<string, Verified>();
   #pool = new Map<string, ParsedCertificate>();
   #memoGeneration = -1;
 
@@ -72,6 +101,9 @@ export class ClientCertAuthenticator {
     this.#maxIntermediates = options.maxIntermediates ?? 8;
     this.#now = options.now ?? Date.now;
     this.#crypto = options.crypto ?? globalThis.crypto;
+    this.#failureTtlMs = options.failureTtlMs ?? 10_000;
+    this.#metrics = options.metrics ?? noopMetrics;
+    this.#logger = options.logger ?? silentLogger;
   }
 
   /** Authenticates the peer of `socket`; undefined when it presented no certificate. */
@@ -87,7 +119,7 @@ export class ClientCertAuthenticator {
       const state = st;
       state.generation = bundle.generation;
       state.verified = undefined;
-      const p = this.#verifyMemo(state, bundle);
+      const p = this.#verifyMemo(state, bundle).then((v) => this.#withOpenSslVerdict(state, v));
       state.pending = p;
       void p.then((v) => {
         if (state.pending === p) {
@@ -103,27 +135,51 @@ export class ClientCertAuthenticator {
   #timeCheck(v: Verified): AuthenticationResult {
     if (!v.result.ok) return v.result;
     const now = this.#now();
-    if (now > v.validUntilMs + this.#skewMs) return notAuthenticated('certificate-expired', 'a certificate in the chain has expired');
-    if (now < v.validFromMs - this.#skewMs) return notAuthenticated('certificate-not-yet-valid', 'a certificate in the chain is not yet valid');
+    if (now > v.validUntilMs + this.#skewMs || now > v.issuersUntilMs) return notAuthenticated('certificate-expired', 'a certificate in the chain has expired');
+    if (now < v.validFromMs - this.#skewMs || now < v.issuersFromMs) return notAuthenticated('certificate-not-yet-valid', 'a certificate in the chain is not yet valid');
     return v.result;
+  }
+
+  /**
+   * Defence in depth on a full handshake: OpenSSL verified the same chain against the same bundle;
+   * authenticate only when both verdicts accept. A resumed session has no fresh OpenSSL verdict and
+   * relies on pkcs alone (per-request re-verification, ADR 0002). A verdict against an older bundle
+   * still counts: a connection made before a CA was added must reconnect to use it.
+   */
+  #withOpenSslVerdict(st: SocketState, v: Verified): Verified {
+    if (st.resumed || v.result.ok === st.opensslAuthorized) return v;
+    const acceptedBy = v.result.ok ? 'pkcs' : 'openssl';
+    this.#metrics.verdictDisagreement?.(acceptedBy);
+    this.#logger.warn(
+      { acceptedBy, openssl: st.opensslError ?? 'accepted', pkcs: v.result.ok ? 'accepted' : v.result.detail },
+      'client certificate chain: OpenSSL and pkcs disagree; refusing',
+    );
+    if (!v.result.ok) return v;
+    return { ...v, result: notAuthenticated('certificate-untrusted', `OpenSSL refused the chain: ${st.opensslError ?? 'unknown reason'}`) };
   }
 
   #verifyMemo(st: SocketState, bundle: CaBundle): Promise<Verified> {
     if (this.#memoGeneration !== bundle.generation) {
       this.#memo = new Map();
+      this.#failures = new Map();
       this.#pool = new Map();
       this.#memoGeneration = bundle.generation;
     }
     const hit = this.#memo.get(st.key);
     if (hit !== undefined) return hit;
-    const p = this.#verify(st, bundle).catch(
-      (e: unknown): Verified => ({ result: notAuthenticated('certificate-malformed', `verification failed: ${(e as Error).message}`), validFromMs: 0, validUntilMs: 0 }),
-    );
+    const failure = this.#failures.get(st.key);
+    if (failure !== undefined && failure.expiresAtMs > this.#now()) return Promise.resolve(failure);
+    const p = this.#verify(st, bundle).catch((e: unknown): Verified => failed('certificate-malformed', `verification failed: ${(e as Error).message}`, this.#now() + this.#failureTtlMs));
     void p.then((v) => {
-      // Only successes are shared; a failure stays on its socket (the pool may grow later).
-      if (v.result.ok && this.#memoGeneration === bundle.generation) {
+      if (this.#memoGeneration !== bundle.generation) return;
+      if (v.result.ok) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
         this.#memo.set(st.key, p);
+      } else {
+        // Failures are remembered briefly: long enough that a client reconnecting with the same hostile
+        // chain costs a lookup, short enough that a chain failing for a transient reason recovers.
+        if (this.#failures.size >= MEMO_LIMIT) this.#failures.clear();
+        this.#failures.set(st.key, v);
       }
     });
     return p;
@@ -134,7 +190,7 @@ export class ClientCertAuthenticator {
     try {
       leaf = parseCertificate(st.leafDer as Uint8Array);
     } catch (e) {
-      return failed('certificate-malformed', `peer certificate does not parse: ${(e as Error).message}`);
+      return failed('certificate-malformed', `peer certificate does not parse: ${(e as Error).message}`, this.#now() + this.#failureTtlMs);
     }
     const intermediates: ParsedCertificate[] = [];
     for (const der of st.intermediatesDer) {
@@ -150,14 +206,15 @@ export class ClientCertAuthenticator {
       { roots: bundle.certificates, intermediates, now: new Date(this.#now()), skewSeconds: this.#skewSeconds, requiredEku: EKU.clientAuth },
       this.#crypto,
     );
-    if (!r.ok) return failed(reasonFor(r.reason), `chain rejected (${r.reason}): ${r.detail}`);
+    const failUntil = this.#now() + this.#failureTtlMs;
+    if (!r.ok) return failed(reasonFor(r.reason), `chain rejected (${r.reason}): ${r.detail}`, failUntil);
     const user = userFromSubject(leaf);
-    if (typeof user === 'string') return failed('certificate-subject', user);
-    let validFromMs = -Infinity;
-    let validUntilMs = Infinity;
-    for (const c of r.chain) {
-      validFromMs = Math.max(validFromMs, c.notBefore.getTime());
-      validUntilMs = Math.min(validUntilMs, c.notAfter.getTime());
+    if (typeof user === 'string') return failed('certificate-subject', user, failUntil);
+    let issuersFromMs = -Infinity;
+    let issuersUntilMs = Infinity;
+    for (const c of r.chain.slice(1)) {
+      issuersFromMs = Math.max(issuersFromMs, c.notBefore.getTime());
+      issuersUntilMs = Math.min(issuersUntilMs, c.notAfter.getTime());
     }
     // Remember the verified intermediates so resumed sessions (leaf only) still build.
     const roots = new Set(bundle.certificates.map((c) => c.serialNumber + formatKey(c)));
@@ -165,12 +222,12 @@ export class ClientCertAuthenticator {
       const k = c.serialNumber + formatKey(c);
       if (!roots.has(k) && this.#pool.size < POOL_LIMIT) this.#pool.set(k, c);
     }
-    return { result: { ok: true, user }, validFromMs, validUntilMs };
+    return { result: { ok: true, user }, validFromMs: leaf.notBefore.getTime(), validUntilMs: leaf.notAfter.getTime(), issuersFromMs, issuersUntilMs, expiresAtMs: Infinity };
   }
 }
 
-function failed(reason: AuthenticationFailureReason, detail: string): Verified {
-  return { result: notAuthenticated(reason, detail), validFromMs: 0, validUntilMs: 0 };
+function failed(reason: AuthenticationFailureReason, detail: string, expiresAtMs: number): Verified {
+  return { result: notAuthenticated(reason, detail), validFromMs: 0, validUntilMs: 0, issuersFromMs: 0, issuersUntilMs: 0, expiresAtMs };
 }
 
 function formatKey(c: ParsedCertificate): string {
@@ -193,21 +250,29 @@ function reasonFor(r: ChainFailure): AuthenticationFailureReason {
   }
 }
 
-/** CN -> name (exactly one, non-empty), O -> groups; a string is the reason for refusing. */
+/**
+ * The user a certificate names, read as kube-apiserver reads it (Go's `Subject.CommonName` -> name,
+ * `Subject.Organization` -> groups; names decoded as Go decodes them), or a string: the reason for refusing.
+ * Stricter than Go on purpose: exactly one CN (Go silently takes the last), no CN or O of a type Go does not
+ * read as a string, and no CN or O that is empty, blank or contains a control/format character (U+0000,
+ * U+200B, U+FEFF, ...: two names that look alike must not be two identities).
+ */
 export function userFromSubject(cert: ParsedCertificate): UserInfo | string {
-  const cns: string[] = [];
-  const groups: string[] = [];
-  for (const rdn of cert.subject) {
-    for (const attr of rdn) {
-      if (attr.oid === OID.commonName) cns.push(attr.value);
-      else if (attr.oid === OID.organization && attr.value !== '') groups.push(attr.value);
-    }
-  }
+  const attrs = cert.subject.flat();
+  const cns = attrs.filter((a) => a.oid === OID.commonName);
+  const orgs = attrs.filter((a) => a.oid === OID.organization);
   if (cns.length === 0) return 'subject has no CN';
   if (cns.length > 1) return 'subject has more than one CN';
-  const name = cns[0] as string;
+  for (const a of [...cns, ...orgs]) {
+    const what = a.oid === OID.commonName ? 'CN' : 'O';
+    if (!isGoString(a)) return `subject ${what} is not a string Go reads`;
+    const problem = identityValueProblem(a.value);
+    if (problem !== undefined) return `subject ${what} ${JSON.stringify(a.value)} ${problem}`;
+  }
+  const reading = goNameReading(cert.subject);
+  const name = reading.commonName as string;
   if (name.trim() === '') return 'subject CN is empty';
-  return Object.freeze({ name, groups: Object.freeze(groups), authenticatedBy: 'client-certificate' as const });
+  return Object.freeze({ name, groups: Object.freeze([...reading.organizations]), authenticatedBy: 'client-certificate' as const });
 }
 
 function extract(socket: TLSSocket, maxIntermediates: number): SocketState {
@@ -227,5 +292,9 @@ function extract(socket: TLSSocket, maxIntermediates: number): SocketState {
     keyParts.push(cur.fingerprint256);
     cur = (cur as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
   }
-  return { leafDer, intermediatesDer, key: keyParts.join('|'), generation: 0, verified: undefined, pending: undefined };
+  const opensslError = socket.authorizationError === undefined || socket.authorizationError === null ? undefined : String(socket.authorizationError);
+  return {
+    leafDer, intermediatesDer, key: keyParts.join('|'), opensslAuthorized: socket.authorized === true, opensslError,
+    resumed: socket.isSessionReused(), generation: 0, verified: undefined, pending: undefined,
+  };
 }

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
-import { ClientCertAuthenticator } from '../authn/client-cert-authenticator.js';
+import { ClientCertAuthenticator, type ClientCertAuthenticatorOptions } from '../authn/client-cert-authenticator.js';
 import { RequestAuthenticator } from '../authn/request-authenticator.js';
 import type { TokenAuthenticator } from '../authn/token-authenticator.js';
 import type { Authorizer } from '../authz/authorizer.js';
@@ -47,9 +47,11 @@ export async function startTargetServer(o: {
   middleware?: MiddlewareConfig;
   now?: () => number;
   crypto?: Crypto;
+  /** Further ClientCertAuthenticator options (metrics, logger, failureTtlMs, ...). */
+  clientCert?: Omit<ClientCertAuthenticatorOptions, 'caBundle' | 'now' | 'crypto'>;
 }): Promise<TargetServer> {
   const seen: Echo[] = [];
-  const clientCert = new ClientCertAuthenticator({ caBundle: o.caBundle, ...(o.now ? { now: o.now } : {}), ...(o.crypto ? { crypto: o.crypto } : {}) });
+  const clientCert = new ClientCertAuthenticator({ caBundle: o.caBundle, ...o.clientCert, ...(o.now ? { now: o.now } : {}), ...(o.crypto ? { crypto: o.crypto } : {}) });
   const authenticator = new RequestAuthenticator({ clientCert, ...(o.token ? { token: o.token } : {}) });
   const mw = o.middleware ?? {};
   const handler = withAuthentication(authenticator, mw, withAuthorization(o.authorizer, mw, echoHandler(seen)));
