@@ -99,7 +99,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
       const watcher = await CaBundleWatcher.open({ file: config.clientCaFile, pollIntervalMs: config.pollIntervalMs, logger, metrics });
       closers.push(() => watcher.close());
       caBundle = watcher;
-      clientCert = new ClientCertAuthenticator({ caBundle });
+      clientCert = new ClientCertAuthenticator({ caBundle, metrics, logger });
     }
     let serving: ServingPairSource;
     if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
