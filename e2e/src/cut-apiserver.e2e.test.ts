@@ -10,6 +10,7 @@ import { SCRAPER, runScenario, type ScenarioOutcome } from './scenario.js';
 import { CleanupStack } from './support/cleanup-stack.js';
 import { runCommand } from './support/run-command.js';
 import { MIN_CERT_SCRAPES_PER_PHASE } from './support/report.js';
+import { countDrawnCells, parseDrawnPicture, reportedCounts } from './support/report-html-reading.js';
 import { scratchDir } from './support/scratch-dir.js';
 
 const env = readE2eEnvironment();
@@ -95,6 +96,14 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
     const { targets: _d, ...diskShape } = onDisk;
     expect(diskShape).toEqual(JSON.parse(JSON.stringify(shape)));
     expect(outcome.verdicts.filter((v) => !v.holds)).toEqual([]);
+  });
+
+  it('And e2e/results/latest.html draws it: a band per phase, a row per job, and in each band the cells latest.json counts', () => {
+    const drawn = parseDrawnPicture(readFileSync(outcome.htmlPath, 'utf8'));
+    expect(drawn.bands.map((b) => b.key)).toEqual(expect.arrayContaining(['baseline', 'cut', 'apiserverDown', 'rotation', 'loadStep']));
+    expect(drawn.bands.map((b) => b.key)).toEqual(outcome.timeline.phases.map((p) => p.key));
+    expect(drawn.rows.length).toBeGreaterThanOrEqual(12);
+    expect(countDrawnCells(drawn)).toEqual(reportedCounts(JSON.parse(readFileSync(outcome.reportPath, 'utf8')), drawn));
   });
 
   it('And the cleanup leaves no network namespace, veth link or control-plane process behind', async () => {

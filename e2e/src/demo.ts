@@ -113,7 +113,8 @@ async function main(): Promise<number> {
   const allHold = outcome.verdicts.every((v) => v.holds);
 
   if (values.keep) {
-    out(`\n  Everything is still running. Prometheus UI: ${outcome.prometheusUrl}/graph?g0.expr=up&g0.tab=0&g0.range_input=10m`);
+    out(`\n  Everything is still running. Prometheus UI: ${outcome.prometheusUrl}`);
+    out(`  the same \`up\` per job as the picture, over the run: ${outcome.prometheusGraphUrl}`);
     out(`  kube-apiserver ${outcome.apiserver}; targets in network namespace ${outcome.namespace}. Ctrl-C cleans up.`);
     keepWaiting = true;
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -122,6 +123,7 @@ async function main(): Promise<number> {
   const failures = await cleanup.run();
   for (const f of failures) out(`  cleanup: ${f}`);
   out(`[${stamp()}] ${allHold ? 'done: every claim holds' : 'done: some claims do NOT hold (see table)'}; everything started was stopped and removed.`);
+  out(`  the run as a picture (every scrape per target and path, through every phase): ${outcome.htmlPath}`);
   return allHold ? 0 : 1;
 }
 

@@ -18,10 +18,13 @@ import { readKubeconfigCredentials } from './support/kubeconfig-credentials.js';
 import { startNamespaceTargets } from './support/namespace-targets.js';
 import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
 import { ObjectMirror } from './support/object-mirror.js';
-import { countScrapes, countScrapesByJob, windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
+import { windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
 import { prometheusConfig, type ScraperCredentials } from './support/prometheus-config.js';
 import { PrometheusServer } from './support/prometheus-server.js';
 import { verdicts, writeReport, type E2eReport, type Verdict } from './support/report.js';
+import { writeReportPicture } from './support/report-html-file.js';
+import { countScrapesByJobIn, countScrapesIn, phaseKey, phaseWindow, type TimelineMarker, type TimelinePhase, type UpTimeline } from './support/up-timeline.js';
+import { countDisagreements, prometheusGraphUrl, readSerialChangeMarkers, readUpTimeline } from './support/up-timeline-query.js';
 import { scrapeDirect, scrapeViaProxy, type ScrapeResult } from './support/scrape-client.js';
 import { CERT_PATHS, SCRAPE_PATHS, scrapeJobs, selector, type ScrapePath, type ScrapeTarget, type TargetName } from './support/scrape-matrix.js';
 import { startScraperProxy } from './support/scraper-proxy-process.js';
@@ -84,8 +87,14 @@ export interface ScenarioOutcome {
   readonly report: E2eReport;
   readonly verdicts: readonly Verdict[];
   readonly reportPath: string;
+  /** latest.html beside latest.json: the run drawn from the same `up` samples. */
+  readonly htmlPath: string;
+  /** Every `up` sample of the run, the phases and the markers (what the report was counted from). */
+  readonly timeline: UpTimeline;
   /** Prometheus UI, still running until the cleanup stack runs. */
   readonly prometheusUrl: string;
+  /** The Prometheus graph page showing the same series (`up` per job, one panel per path) over the run. */
+  readonly prometheusGraphUrl: string;
   /** The first issued certificate, as read from Secret metrics-client-certs. */
   readonly issued: { readonly subject: string; readonly issuer: string; readonly serial: string; readonly notAfter: Date; readonly csr: string; readonly approval: string };
   /** Serials of every pair the Secret held during the run, in order. */
@@ -235,6 +244,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const targets = [...nsTargets, apiserverTarget];
   const credentials: ScraperCredentials = { certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), tokenFile, proxyUrl: proxy.proxyUrl };
   const fullConfig = prometheusConfig({ jobs: scrapeJobs(targets), credentials, intervalSeconds: interval });
+  const runStartMs = Date.now();
   const prometheus = await PrometheusServer.start({ dir: join(work, 'prometheus'), port: await freePort(), configYaml: fullConfig });
   cleanup.defer('prometheus', () => prometheus.stop(), () => prometheus.process.killSync());
   const jobCount = targets.length * SCRAPE_PATHS.length;
@@ -253,8 +263,10 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   // [start, end] count. The condition stays in force a little past `end` so no scrape that
   // started inside the window completes after the condition was lifted.
   const settleMs = Math.ceil(interval * 1500);
+  const phases: TimelinePhase[] = []; // every observed window: the picture's bands, the report's phases
+  const markers: TimelineMarker[] = [];
   const observe = async (
-    phase: 'cut' | 'apiserver down' | 'rotation',
+    phase: 'baseline' | 'cut' | 'apiserver down' | 'rotation',
     jobsTargets: readonly TargetName[],
     extraUntil?: () => Promise<boolean>,
     maxMs = (minScrapes * interval + 60) * 1000,
@@ -273,9 +285,11 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
       if (enough && (!extraUntil || (await extraUntil()))) break;
     }
     const end = new Date();
+    phases.push({ key: phaseKey(phase), label: phase, startMs: start.getTime(), endMs: end.getTime() });
     await sleep(settleMs);
     return { start, end };
   };
+  await observe('baseline', NAMESPACE_TARGETS);
 
   // ---- 5. the cut
   step(5, 'Cut: the netns loses its route to kube-apiserver', 'certificate scrapes need no apiserver; token scrapes do');
@@ -287,13 +301,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   if (duringCut.reached) throw new E2eError('E2E_ERR_NETNS', `the cut did not cut: the namespace still reaches ${readyz} (${duringCut.detail})`);
   detail(`from the netns, curl ${readyz}: ${beforeCut.detail} before, "${duringCut.detail}" during the cut`);
   detail(`ip netns exec ${plan.name} iptables ${(await ns.outputRules()).split('\n').find((l) => l.includes('DROP'))?.replace(/ -m comment --comment \S+/, '').trim()}`);
-  const cutWindow = await observe('cut', NAMESPACE_TARGETS);
+  await observe('cut', NAMESPACE_TARGETS);
   await ns.restore();
 
   // ---- 6. kube-apiserver stopped
   step(6, 'Apiserver down', 'kube-apiserver stopped altogether: certificate scrapes of the targets keep succeeding');
   await cluster.stopApiserver();
-  const downWindow = await observe('apiserver down', NAMESPACE_TARGETS);
+  await observe('apiserver down', NAMESPACE_TARGETS);
 
   // ---- 7. rotation
   step(7, 'Rotation', `apiserver back; ${signing}s certificates (minus the signer's 5 min backdate) rotate; no cert scrape may fail`);
@@ -311,6 +325,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     const newest = serials.at(-1) ?? '';
     if (!rotatedAt) {
       rotatedAt = new Date();
+      markers.push({ atMs: rotatedAt.getTime(), label: `Secret metrics-client-certs rotated: serial ${oldSerial.slice(0, 8)}.. -> ${newest.slice(0, 8)}..` });
       detail(`Secret rotated: serial ${oldSerial.slice(0, 8)}.. -> ${newest.slice(0, 8)}..`);
     }
     if (!afterRotationStart) {
@@ -327,39 +342,56 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   step(8, 'Load on kube-apiserver', `${loadN} scrapes per target and path vs apiserver_request_total{resource=~"tokenreviews|subjectaccessreviews"}`);
   const adminCreds = await readKubeconfigCredentials(admin);
   // Token jobs paused so only the measured scrapes can cause delegation requests.
+  const loadStart = Date.now();
   await prometheus.reload(prometheusConfig({ jobs: scrapeJobs(targets, CERT_PATHS), credentials, intervalSeconds: interval }));
   await sleep(settleMs + 3000);
   const load = await measureLoad(nsTargets, loadN, { pair, token: scraperToken, servingCaPem, proxyUrl: proxy.proxyUrl, adminCreds });
   await prometheus.reload(fullConfig);
+  phases.push({ key: 'loadStep', label: 'load', startMs: loadStart, endMs: Date.now() });
   const certLoad = sumLoad(Object.values(load).map((l) => l.cert));
   const tokenLoad = sumLoad(TOKEN_CONTROL_TARGETS.map((t) => load[t]?.token).filter((l): l is LoadPath => l !== undefined));
   detail(`cert: ${certLoad.tokenreviews + certLoad.subjectaccessreviews} requests / ${certLoad.scrapes} scrapes; token (${TOKEN_CONTROL_TARGETS.join(', ')}): ${tokenLoad.tokenreviews} TokenReviews + ${tokenLoad.subjectaccessreviews} SARs / ${tokenLoad.scrapes} scrapes`);
 
   // ---- 9. the report, from what Prometheus recorded
   step(9, 'Report', 'every number from Prometheus `up` (load: kube-apiserver counters) -> e2e/results/latest.json');
-  const cutCert = await countScrapes(prometheus, CERT_PATHS, NAMESPACE_TARGETS, cutWindow);
-  const cutToken = await countScrapes(prometheus, ['token'], TOKEN_CONTROL_TARGETS, cutWindow);
-  const downCert = await countScrapes(prometheus, CERT_PATHS, NAMESPACE_TARGETS, downWindow);
-  const rotCert = await countScrapes(prometheus, CERT_PATHS, ALL_TARGETS, rotationWindow);
+  // One read of every `up` sample of the run: the counts below and the picture both come from it.
+  const runWindow = { startMs: runStartMs, endMs: Date.now() };
+  const timeline = await readUpTimeline(prometheus, {
+    window: runWindow,
+    intervalSeconds: interval,
+    phases,
+    markers: [...markers, ...(await readSerialChangeMarkers(prometheus, runWindow))],
+    order: scrapeJobs(targets).map((j) => j.job),
+  });
+  const headline = {
+    cutCert: { phase: 'cut', paths: CERT_PATHS, targets: NAMESPACE_TARGETS },
+    cutToken: { phase: 'cut', paths: ['token'], targets: TOKEN_CONTROL_TARGETS },
+    downCert: { phase: 'apiserverDown', paths: CERT_PATHS, targets: NAMESPACE_TARGETS },
+    rotCert: { phase: 'rotation', paths: CERT_PATHS, targets: ALL_TARGETS },
+  } as const;
+  const disagreements = await countDisagreements(prometheus, timeline, Object.values(headline));
+  if (disagreements.length) throw new E2eError('E2E_ERR_ASSERTION', `the samples and Prometheus's own count_over_time disagree: ${disagreements.join('; ')}`);
+  const count = (c: (typeof headline)[keyof typeof headline]): ScrapeCount => countScrapesIn(timeline, phaseWindow(timeline, c.phase), c);
+  const [cutCert, cutToken, downCert, rotCert] = [count(headline.cutCert), count(headline.cutToken), count(headline.downCert), count(headline.rotCert)];
   const rotations = await rotationsSeen(prometheus, rotationWindow, oldSerial);
-  const byJob = {
-    cut: await countScrapesByJob(prometheus, SCRAPE_PATHS, ALL_TARGETS, cutWindow),
-    apiserverDown: await countScrapesByJob(prometheus, SCRAPE_PATHS, ALL_TARGETS, downWindow),
-    rotation: await countScrapesByJob(prometheus, SCRAPE_PATHS, ALL_TARGETS, rotationWindow),
-  };
+  const byJob = Object.fromEntries(timeline.phases.map((p) => [p.key, countScrapesByJobIn(timeline, p)]));
   const report: E2eReport = {
     cut: { cert: cutCert, token: cutToken },
     apiserverDown: { cert: downCert },
     rotation: { rotations, failedScrapes: rotCert.total - rotCert.ok },
     apiserverRequestsPerScrape: { cert: certLoad.perScrape, token: tokenLoad.perScrape },
-    targets: targetDetail(byJob, load, { cut: cutWindow, apiserverDown: downWindow, rotation: rotationWindow }),
+    targets: targetDetail(byJob, load, Object.fromEntries(timeline.phases.map((p) => [p.key, { start: new Date(p.startMs), end: new Date(p.endMs) }]))),
   };
   await writeReport(options.reportPath, report);
+  const { htmlPath } = await writeReportPicture(options.reportPath, report, timeline);
   return {
     report,
     verdicts: verdicts(report),
     reportPath: options.reportPath,
+    htmlPath,
+    timeline,
     prometheusUrl: prometheus.url,
+    prometheusGraphUrl: prometheusGraphUrl(prometheus.url, timeline),
     issued,
     serials: [...serials],
     namespace: plan.name,
@@ -457,6 +489,7 @@ function targetDetail(byJob: Record<string, Record<string, ScrapeCount>>, load: 
     _notes: {
       cut: 'cut.cert counts the namespace targets (the ones behind the cut); kube-apiserver is listed per target',
       apiserverDown: 'apiserverDown.cert counts the namespace targets: kube-apiserver cannot serve its own /metrics while stopped',
+      phases: 'every count is of the `up` samples in latest.timeline.json (drawn in latest.html); per target, <phase>.<path> = {ok, total} for each phase there; loadStep = Prometheus scrapes during the load step (token jobs paused), load = the measured direct scrapes',
       tokenControlGroup: `cut.token and apiserverRequestsPerScrape.token count ${TOKEN_CONTROL_TARGETS.join(', ')}: the in-process target and the certscrape-target-auth sidecars run with --delegated-cache-ttl=0, so every token scrape needs a TokenReview (the sidecar's default caches like kube-rbac-proxy: 2 min)`,
       windows: Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, { start: w.start.toISOString(), end: w.end.toISOString() }])),
     },

@@ -10,6 +10,12 @@ export interface PromSample {
   readonly value: number;
 }
 
+/** One element of a range-vector (matrix) result: the raw samples, `[ms since the epoch, value]`, in time order. */
+export interface PromSeries {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly samples: readonly (readonly [number, number])[];
+}
+
 /** Options of {@link PrometheusServer.start}. */
 export interface PrometheusStartOptions {
   /** Working dir: config file, TSDB storage and log live here. */
@@ -82,6 +88,21 @@ export class PrometheusServer {
     if (body.status !== 'success' || !body.data) throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} failed: ${body.error ?? res.status}`);
     if (body.data.resultType !== 'vector') throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} returned ${body.data.resultType}, expected vector`);
     return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /**
+   * Evaluates a range-vector selector such as `up[600000ms]` at `time` (default now) and returns
+   * every raw sample it selects — one per scrape for `up`, unlike query_range, which re-samples
+   * at its step.
+   */
+  async samples(promql: string, time?: Date): Promise<PromSeries[]> {
+    const params = new URLSearchParams({ query: promql });
+    if (time) params.set('time', (time.getTime() / 1000).toFixed(3));
+    const res = await fetch(`${this.url}/api/v1/query?${params}`);
+    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    if (body.status !== 'success' || !body.data) throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} failed: ${body.error ?? res.status}`);
+    if (body.data.resultType !== 'matrix') throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} returned ${body.data.resultType}, expected matrix`);
+    return body.data.result.map((r) => ({ metric: r.metric, samples: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as const) }));
   }
 
   /** Sum of an instant query's vector (0 when empty). */
