@@ -28,25 +28,11 @@ export function scrapeCountQueries(paths: readonly ScrapePath[], targets: readon
   return { ok: `sum${grouping} (sum_over_time(${range}))`, total: `sum${grouping} (count_over_time(${range}))` };
 }
 
-/** Counts the scrapes of `paths` on `targets` that Prometheus recorded inside `window`. */
+/**
+ * Counts the scrapes of `paths` on `targets` that Prometheus recorded inside `window`, by Prometheus's
+ * own evaluation: the scenario counts from the raw samples (up-timeline.ts) and checks it agrees.
+ */
 export async function countScrapes(prometheus: PrometheusServer, paths: readonly ScrapePath[], targets: readonly TargetName[], window: PhaseWindow): Promise<ScrapeCount> {
   const q = scrapeCountQueries(paths, targets, window);
   return { ok: await prometheus.scalar(q.ok, window.end), total: await prometheus.scalar(q.total, window.end) };
-}
-
-/** The same per `target/path` (for the report's `targets` detail and the narrator's table). */
-export async function countScrapesByJob(
-  prometheus: PrometheusServer,
-  paths: readonly ScrapePath[],
-  targets: readonly TargetName[],
-  window: PhaseWindow,
-): Promise<Record<string, ScrapeCount>> {
-  const q = scrapeCountQueries(paths, targets, window, ['target', 'path']);
-  const out: Record<string, { ok: number; total: number }> = {};
-  for (const s of await prometheus.query(q.total, window.end)) out[`${s.metric.target}/${s.metric.path}`] = { ok: 0, total: s.value };
-  for (const s of await prometheus.query(q.ok, window.end)) {
-    const key = `${s.metric.target}/${s.metric.path}`;
-    out[key] = { ok: s.value, total: out[key]?.total ?? 0 };
-  }
-  return out;
 }
