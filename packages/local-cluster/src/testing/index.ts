@@ -1,4 +1,5 @@
-// Test helpers for projects whose integration tests run against the local control plane.
+// Test helpers for projects whose integration tests run against the local control plane, and the
+// shared test kit (ports, waiting, Secret volumes, processes, recorders, deploy/ RBAC).
 import { inject } from 'vitest';
 import { attachLocalCluster } from '../cluster.js';
 import { LocalClusterError } from '../errors.js';
@@ -27,3 +28,15 @@ export function localClusterHandleFromInject(): Promise<LocalCluster> {
 }
 
 export type { ClusterInfo, LocalCluster } from '../types.js';
+
+// The test kit: one implementation of each helper the suites share.
+export { freePort, freePorts } from '../ports.js';
+export { waitFor, WaitTimeoutError } from './wait-for.js';
+export type { WaitForOptions } from './wait-for.js';
+export { SecretVolume } from './secret-volume.js';
+export { SupervisedProcess, ProcessExitedError } from './supervised-process.js';
+export type { SupervisedProcessSpec } from './supervised-process.js';
+export { ObjectRecorder } from './object-recorder.js';
+export type { RecordableSource, RecordedVersion } from './object-recorder.js';
+export { applyComponentRbac, componentRbac, DEPLOY_DIR, RBAC_KINDS } from './component-rbac.js';
+export type { ComponentRbacOptions } from './component-rbac.js';
