@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { waitFor } from './wait-for.js';
 
@@ -38,7 +38,6 @@ export class SupervisedProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   readonly pid: number;
-  readonly #child: ChildProcess;
 
   constructor(readonly spec: SupervisedProcessSpec) {
     const child = spawn(spec.command, [...spec.args], {
@@ -49,7 +48,6 @@ export class SupervisedProcess {
     });
     if (child.pid === undefined) throw new ProcessExitedError(`cannot start ${spec.name} (${spec.command})`);
     this.pid = child.pid;
-    this.#child = child;
     child.on('error', () => undefined);
     let buf = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
