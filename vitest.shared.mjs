@@ -1,12 +1,17 @@
 // Shared vitest configuration for every project in the workspace.
 // kind: 'unit' (fast, no cluster), 'integration' (needs the local control plane),
 // 'e2e' (the whole system). Workspace packages resolve to their TypeScript sources
-// through the "development" export condition, so tests never need a prior build.
+// through the "@certscrape/source" export condition (scoped, so that it never matches in a
+// consumer's toolchain the way a generic "development" would), so tests never need a prior build.
+// tsconfig.base.json's customConditions names the same condition.
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** The export condition under which every workspace package.json points at ./src/*.ts. */
+export const SOURCE_CONDITION = '@certscrape/source';
 
 const include = {
   unit: ['src/**/*.test.ts'],
@@ -22,11 +27,11 @@ const include = {
 export function projectConfig(dir, kind, options = {}) {
   // No 'import' here: vitest forwards these to the forked Node as --conditions, and CommonJS
   // require() would then pick ESM builds (breaks express under vitest).
-  const conditions = ['development', 'node', 'module', 'default'];
+  const conditions = [SOURCE_CONDITION, 'node', 'module', 'default'];
   return defineConfig({
     root: dir,
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: ['development'] } },
+    ssr: { resolve: { conditions, externalConditions: [SOURCE_CONDITION] } },
     test: {
       include: include[kind],
       exclude: kind === 'unit' ? ['**/node_modules/**', '**/dist/**', 'src/**/*.int.test.ts', 'src/**/*.e2e.test.ts'] : ['**/node_modules/**', '**/dist/**'],
