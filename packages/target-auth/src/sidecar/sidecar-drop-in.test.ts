@@ -242,6 +242,32 @@ describe('sidecar as a kube-rbac-proxy drop-in', () => {
     expect((await get('/other')).status).toBe(404);
   });
 
+  it('framing over h2: a body on GET is refused, a body that disagrees with Content-Length fails, nothing is smuggled, a POST body is forwarded', async () => {
+    // Allow POST too, so that a body is legitimate somewhere.
+    await writeFile(join(dir, 'post.yaml'), `${CONFIG}    - user:\n        name: ${SCRAPER}\n      verb: create\n      path: /ingest\n`);
+    const s = await start([`--config-file=${join(dir, 'post.yaml')}`]);
+    const port = s.address.port;
+    const ca = servingCa.certPem;
+    const before = seen.length;
+    const bodyOnGet = await h2Request({ port, ca, identity: id(scraper), body: 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n' });
+    expect(bodyOnGet.status).toBe(400);
+    const lie = (declared: number, sent: string) =>
+      h2Request({ port, ca, identity: id(scraper), method: 'POST', path: '/ingest', headers: { 'content-length': String(declared) }, body: sent }).then(
+        (r) => r.status,
+        () => 'reset',
+      );
+    // nghttp2 treats a DATA length that disagrees with content-length as a malformed stream.
+    expect(await lie(5, 'GET /admin HTTP/1.1\r\n\r\n')).not.toBe(200);
+    expect(await lie(100, 'short')).not.toBe(200);
+    const post = await h2Request({ port, ca, identity: id(scraper), method: 'POST', path: '/ingest', body: 'a=1' });
+    expect(post.status).toBe(200);
+    // Nothing smuggled: only /ingest ever reached the upstream (a lying stream may have started an
+    // /ingest request that was then cut off, never completed or followed by another request).
+    const urls = seen.slice(before).map((x) => x.url);
+    expect(urls.length).toBeGreaterThan(0);
+    expect(urls.every((u) => u === '/ingest')).toBe(true);
+  });
+
   const handshake = (port: number, options: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }) =>
     new Promise<string>((resolve) => {
       const socket = tlsConnect({ host: '127.0.0.1', port, ca: servingCa.certPem, ...options, ...id(scraper) }, () => {
