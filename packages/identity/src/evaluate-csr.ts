@@ -1,4 +1,4 @@
-import { OID, parseCsr, verifyCsrSignature, type ParsedCsr } from '@certscrape/pkcs';
+import { checkCsrSignature, goNameReading, OID, parseCsr, type ParsedCsr } from '@certscrape/pkcs';
 import type { CsrPolicy } from './csr-policy.js';
 import { RULES } from './csr-rules.js';
 import { isTerminal, type CsrView } from './csr-view.js';
@@ -19,7 +19,8 @@ export type CsrDecision =
  * Decides a CSR against the policy. Never throws on hostile input: a request that
  * does not parse is denied when the requester is the operator and ignored
  * otherwise. In scope = signer matches AND (requester username is the operator's
- * OR any CN of the requested subject is the scraper identity).
+ * OR the requested subject names the scraper identity, by any CN or by Go's reading of it:
+ * `Subject.CommonName`, what kube-apiserver would make the user of the issued certificate).
  */
 export async function evaluateCsr(csr: CsrView, policy: CsrPolicy, crypto: Crypto = globalThis.crypto): Promise<CsrDecision> {
   if (csr.signerName !== policy.signerName) return { result: 'ignore', reason: `signer ${JSON.stringify(csr.signerName)} is not ${policy.signerName}` };
@@ -34,12 +35,22 @@ export async function evaluateCsr(csr: CsrView, policy: CsrPolicy, crypto: Crypt
     const why = e instanceof Error ? e.message : String(e);
     return { result: 'deny', violations: [{ field: 'spec.request', rule: 'request-unparseable', message: `request does not parse: ${why}` }] };
   }
-  const namesIdentity = request.subject.some((rdn) => rdn.some((a) => a.oid === OID.commonName && a.value === policy.identity.username));
-  if (!fromOperator && !namesIdentity) return { result: 'ignore', reason: 'neither requested by the operator nor naming the scraper identity' };
+  if (!fromOperator && !namesIdentity(request, policy)) return { result: 'ignore', reason: 'neither requested by the operator nor naming the scraper identity' };
 
   const violations = RULES.flatMap((rule) => rule({ csr, request, policy }));
-  if (!(await verifyCsrSignature(request, crypto))) {
+  // Only true reasons: "does not verify" only when it was checked and failed; a signature that cannot be
+  // checked is a reason of its own, unless the key violation already says why (e.g. Ed25519).
+  const signature = await checkCsrSignature(request, crypto);
+  if (signature.verdict === 'invalid') {
     violations.push({ field: 'spec.request.signature', rule: 'signature-invalid', message: 'the request signature does not verify' });
+  } else if (signature.verdict === 'unsupported' && !violations.some((v) => v.field === 'spec.request.publicKey')) {
+    violations.push({ field: 'spec.request.signature', rule: 'signature-unsupported', message: `the request signature cannot be checked: ${signature.detail}` });
   }
   return violations.length === 0 ? { result: 'approve' } : { result: 'deny', violations };
+}
+
+/** True when any CN of the subject, or Go's `Subject.CommonName` (the last string CN), is the scraper identity. */
+function namesIdentity(request: ParsedCsr, policy: CsrPolicy): boolean {
+  const id = policy.identity.username;
+  return goNameReading(request.subject).commonName === id || request.subject.some((rdn) => rdn.some((a) => a.oid === OID.commonName && a.value === id));
 }

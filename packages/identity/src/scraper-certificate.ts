@@ -2,6 +2,7 @@ import {
   certificateMatchesKey,
   EKU,
   formatName,
+  identityValueProblem,
   OID,
   parseCertificate,
   verifyChain,
@@ -31,7 +32,8 @@ const O = OID.organization;
 /**
  * The subject rule: the raw subject is exactly `CN=<identity>` first, followed by one
  * single-valued `O=<group>` RDN per configured group (in any order); no other attribute, no
- * duplicate CN, no multi-valued RDN. Read from the raw RDNs, so nothing a parser might drop
+ * duplicate CN, no multi-valued RDN, every CN/O a UTF8String free of control/format characters
+ * (Unicode Cc/Cf such as U+0000, U+200B, U+FEFF). Read from the raw RDNs, so nothing a parser might drop
  * escapes. Returns every violation (empty = the subject names exactly this identity), with
  * `field` as the path prefix (default `subject`).
  */
@@ -49,6 +51,14 @@ export function scraperSubjectViolations(subject: DistinguishedName, identity: S
       if (attr.oid === CN) cns.push(attr.value);
       else if (attr.oid === O) orgs.push(attr.value);
       else out.push({ field: `${field}[${i}]`, rule: 'subject-attribute', message: `attribute ${attr.shortName ?? attr.oid} is not allowed` });
+      if (attr.oid !== CN && attr.oid !== O) continue;
+      // Exactly what the operator encodes (UTF8String): another type is read differently by some reader
+      // (Go skips UniversalString in a CSR, drops BMPString terminators), so it is never the operator's request.
+      if (attr.stringType !== 'utf8') {
+        out.push({ field: `${field}[${i}]`, rule: 'subject-string-type', message: `${attr.shortName ?? attr.oid} is a ${attr.stringType} string, expected UTF8String` });
+      }
+      const problem = identityValueProblem(attr.value);
+      if (problem !== undefined) out.push({ field: `${field}[${i}]`, rule: 'subject-character', message: `${attr.shortName ?? attr.oid} ${JSON.stringify(attr.value)} ${problem}` });
     }
   });
   if (cns.length !== 1 || cns[0] !== identity.username) {
