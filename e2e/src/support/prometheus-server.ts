@@ -81,13 +81,8 @@ export class PrometheusServer {
 
   /** Evaluates an instant PromQL query (at `time`, default now) and returns the vector. */
   async query(promql: string, time?: Date): Promise<PromSample[]> {
-    const params = new URLSearchParams({ query: promql });
-    if (time) params.set('time', (time.getTime() / 1000).toFixed(3));
-    const res = await fetch(`${this.url}/api/v1/query?${params}`);
-    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
-    if (body.status !== 'success' || !body.data) throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} failed: ${body.error ?? res.status}`);
-    if (body.data.resultType !== 'vector') throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} returned ${body.data.resultType}, expected vector`);
-    return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    const result = await this.evaluate<{ metric: Record<string, string>; value: [number, string] }>(promql, 'vector', time);
+    return result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
 
   /**
@@ -96,13 +91,19 @@ export class PrometheusServer {
    * at its step.
    */
   async samples(promql: string, time?: Date): Promise<PromSeries[]> {
+    const result = await this.evaluate<{ metric: Record<string, string>; values: [number, string][] }>(promql, 'matrix', time);
+    return result.map((r) => ({ metric: r.metric, samples: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as const) }));
+  }
+
+  /** GET /api/v1/query; the result must be of `resultType`. */
+  private async evaluate<R>(promql: string, resultType: 'vector' | 'matrix', time?: Date): Promise<R[]> {
     const params = new URLSearchParams({ query: promql });
     if (time) params.set('time', (time.getTime() / 1000).toFixed(3));
     const res = await fetch(`${this.url}/api/v1/query?${params}`);
-    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: R[] } };
     if (body.status !== 'success' || !body.data) throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} failed: ${body.error ?? res.status}`);
-    if (body.data.resultType !== 'matrix') throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} returned ${body.data.resultType}, expected matrix`);
-    return body.data.result.map((r) => ({ metric: r.metric, samples: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as const) }));
+    if (body.data.resultType !== resultType) throw new E2eError('E2E_ERR_PROMETHEUS', `query ${promql} returned ${body.data.resultType}, expected ${resultType}`);
+    return body.data.result;
   }
 
   /** Sum of an instant query's vector (0 when empty). */
