@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { applyObjects, renderKustomization, type ApplyOptions, type KubeObject } from '@certscrape/local-cluster';
 
@@ -7,25 +9,70 @@ import { applyObjects, renderKustomization, type ApplyOptions, type KubeObject }
 export { APPLY_ORDER, ApplyError, DEFAULT_FIELD_MANAGER, IDENTITY_AND_RBAC_KINDS, applyObjects, sortForApply, toKubeConfig } from '@certscrape/local-cluster';
 export type { ApplyErrorCode, ApplyOptions } from '@certscrape/local-cluster';
 
-/** Absolute path of the repository's `deploy/` directory (the top-level kustomization). */
+/** Absolute path of the repository's `deploy/` directory (the base kustomization). */
 export const DEPLOY_DIR: string = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 
-/** The per-component kustomizations under {@link DEPLOY_DIR}, in install order. */
-export const DEPLOY_COMPONENTS = ['namespace', 'csr-approver', 'monitoring-operator', 'scraper-rbac', 'scraper-proxy', 'target-auth'] as const;
+/** The base's parts (directories under {@link DEPLOY_DIR}; namespace-free, the base sets it). */
+export const BASE_PARTS = ['csr-approver', 'monitoring-operator', 'scraper-rbac', 'network-policies'] as const;
+
+/** The optional kustomize components under `deploy/components/`. */
+export const DEPLOY_COMPONENTS = ['bare-cluster', 'monitoring'] as const;
 /** One of {@link DEPLOY_COMPONENTS}. */
 export type DeployComponent = (typeof DEPLOY_COMPONENTS)[number];
 
+/** The samples under `deploy/samples/` that are kustomizations. */
+export const DEPLOY_SAMPLES = ['example-prometheus', 'example-exporter'] as const;
+/** One of {@link DEPLOY_SAMPLES}. */
+export type DeploySample = (typeof DEPLOY_SAMPLES)[number];
+
+/** What to render: the base, plus components (as a user's overlay would add them), plus samples. */
+export interface DeployRenderOptions {
+  readonly components?: readonly DeployComponent[];
+  readonly samples?: readonly DeploySample[];
+}
+
 /**
- * Renders the kustomization `component` of deploy/ (or the top-level one when omitted, i.e. the
- * whole system) and server-side-applies it. The e2e suite uses this with
+ * Renders the base (deploy/), with `components` applied the way a user's overlay
+ * (`resources: [deploy]`, `components: [deploy/components/…]`) applies them, followed by the
+ * `samples`. The kustomize-subset renderer reads the real files; an overlay is written to a
+ * scratch directory only when components are asked for.
+ */
+export function renderDeploy(options: DeployRenderOptions = {}): KubeObject[] {
+  const samples = (options.samples ?? []).flatMap((s) => renderKustomization(join(DEPLOY_DIR, 'samples', s)));
+  const components = options.components ?? [];
+  if (components.length === 0) return [...renderKustomization(DEPLOY_DIR), ...samples];
+  return [...withOverlay(components, (dir) => renderKustomization(dir)), ...samples];
+}
+
+/**
+ * Writes a user's overlay over the base with `components` into a scratch directory, runs `fn` on
+ * it (the directory holds only kustomization.yaml; paths are relative, as kustomize requires) and
+ * removes it.
+ */
+export function withOverlay<T>(components: readonly DeployComponent[], fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'certscrape-overlay-'));
+  try {
+    const yaml = [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ${JSON.stringify(relative(dir, DEPLOY_DIR))}`,
+      'components:',
+      ...components.map((c) => `  - ${JSON.stringify(relative(dir, join(DEPLOY_DIR, 'components', c)))}`),
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'kustomization.yaml'), yaml);
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Renders ({@link renderDeploy}) and server-side-applies. The e2e suite uses this with
  * `{ kinds: IDENTITY_AND_RBAC_KINDS }` to create its namespaces, service accounts and RBAC from the
  * same manifests users install.
  */
-export async function applyKustomization(kubeconfig: string | KubeConfig, component?: DeployComponent, options: ApplyOptions = {}): Promise<KubernetesObject[]> {
-  return applyObjects(kubeconfig, renderDeploy(component), options);
-}
-
-/** Renders deploy/<component> (or deploy/ itself) with the kustomize-subset renderer. */
-export function renderDeploy(component?: DeployComponent): KubeObject[] {
-  return renderKustomization(component === undefined ? DEPLOY_DIR : join(DEPLOY_DIR, component));
+export async function applyKustomization(kubeconfig: string | KubeConfig, render: DeployRenderOptions = {}, options: ApplyOptions = {}): Promise<KubernetesObject[]> {
+  return applyObjects(kubeconfig, renderDeploy(render), options);
 }

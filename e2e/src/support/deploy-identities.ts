@@ -4,10 +4,12 @@ import { IDENTITY_AND_RBAC_KINDS, applyKustomization } from './apply-manifests.j
 /**
  * Creates the namespaces, service accounts and RBAC of the whole system from the manifests in
  * deploy/ (the same files users install; workloads are not applied — the apps run as local
- * processes here). Returns "Kind namespace/name" of every applied object.
+ * processes here): the base, the bare-cluster component (the e2e cluster has no kube-prometheus, so
+ * it supplies Namespace `monitoring` and ServiceAccount `prometheus-k8s`) and the two samples.
+ * Returns "Kind namespace/name" of every applied object.
  */
 export async function applyDeployIdentities(kubeconfig: string): Promise<string[]> {
-  const applied = await applyKustomization(kubeconfig, undefined, { kinds: IDENTITY_AND_RBAC_KINDS, fieldManager: 'certscrape-e2e' });
+  const applied = await applyKustomization(kubeconfig, { components: ['bare-cluster'], samples: ['example-prometheus', 'example-exporter'] }, { kinds: IDENTITY_AND_RBAC_KINDS, fieldManager: 'certscrape-e2e' });
   return applied.map((o) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`);
 }
 

@@ -76,7 +76,7 @@ describe('renderKustomization', () => {
     expect((byName(out, 'Service', 's')['spec'] as { selector: object }).selector).toEqual({ app: 'd' });
   });
 
-  it('applies namespace like kustomize 5: namespaced objects, the Namespace object, and SA subjects from those namespaces or named default', () => {
+  it('applies namespace like kustomize 5: namespaced objects, the Namespace object, and SA subjects from those namespaces, named default or without a namespace', () => {
     write({
       'kustomization.yaml': 'namespace: newns\nresources: [r.yaml]\n',
       'r.yaml': `apiVersion: rbac.authorization.k8s.io/v1
@@ -105,9 +105,94 @@ metadata: {name: old}
       { kind: 'ServiceAccount', name: 'a', namespace: 'newns' },
       { kind: 'ServiceAccount', name: 'b', namespace: 'other' },
       { kind: 'ServiceAccount', name: 'default', namespace: 'newns' },
-      { kind: 'ServiceAccount', name: 'c' },
+      { kind: 'ServiceAccount', name: 'c', namespace: 'newns' },
       { kind: 'User', name: 'u', namespace: 'old' },
     ]);
+  });
+
+  it('a component adds its resources and applies its transformers to everything accumulated before it; the parent transforms last', () => {
+    write({
+      'kustomization.yaml': 'resources: [base]\ncomponents: [comp]\ncommonLabels: {top: t}\n',
+      'base/kustomization.yaml': 'resources: [s.yaml]\n',
+      'base/s.yaml': SERVICE,
+      'comp/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n  - pairs: {c: v}\nresources: [cm.yaml]\n',
+      'comp/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n',
+    });
+    const out = renderKustomization(root);
+    expect(out.map(objectId)).toEqual(['/Service//s', '/ConfigMap//cm']);
+    for (const o of out) expect(o.metadata.labels).toEqual({ c: 'v', top: 't' });
+  });
+
+  it('images: retags, renames or pins by digest every container and init container whose image name matches, keeping the tag otherwise', () => {
+    write({
+      'kustomization.yaml': 'resources: [d.yaml]\nimages:\n  - {name: reg:5000/a, newTag: "2"}\n  - {name: b, newName: other/b}\n  - {name: c, digest: "sha256:abc"}\n',
+      'd.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      initContainers: [{name: i, image: "reg:5000/a:1"}]\n      containers: [{name: x, image: "b:7"}, {name: y, image: "c"}, {name: z, image: "bb:1"}, {name: w, image: "reg:5000/a"}]\n',
+    });
+    const spec = (renderKustomization(root)[0]?.['spec'] as { template: { spec: { initContainers: { image: string }[]; containers: { image: string }[] } } }).template.spec;
+    expect(spec.initContainers.map((c) => c.image)).toEqual(['reg:5000/a:2']);
+    expect(spec.containers.map((c) => c.image)).toEqual(['other/b:7', 'c@sha256:abc', 'bb:1', 'reg:5000/a:2']);
+  });
+
+  it('the unsetOnly NamespaceTransformer fills only missing namespaces (objects and ServiceAccount subjects) and leaves Namespace objects alone', () => {
+    write({
+      'kustomization.yaml': 'resources: [r.yaml]\ntransformers: [ns.yaml]\n',
+      'ns.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata: {name: ns, namespace: mon}\nunsetOnly: true\nsetRoleBindingSubjects: allServiceAccounts\n',
+      'r.yaml': `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rb, namespace: kube-system}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
+subjects:
+- {kind: ServiceAccount, name: a}
+- {kind: ServiceAccount, name: b, namespace: other}
+- {kind: User, name: u}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: a}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: keep}
+`,
+    });
+    const out = renderKustomization(root);
+    expect(out.map(objectId)).toEqual(['rbac.authorization.k8s.io/RoleBinding/kube-system/rb', '/ServiceAccount/mon/a', '/Namespace//keep']);
+    expect(byName(out, 'RoleBinding', 'rb')['subjects']).toEqual([
+      { kind: 'ServiceAccount', name: 'a', namespace: 'mon' },
+      { kind: 'ServiceAccount', name: 'b', namespace: 'other' },
+      { kind: 'User', name: 'u' },
+    ]);
+  });
+
+  it('labels with includeSelectors reach PodDisruptionBudget selectors and the pod (anti-)affinity terms of templates', () => {
+    write({
+      'kustomization.yaml': 'labels:\n  - pairs: {app: x}\n    includeSelectors: true\nresources: [r.yaml]\n',
+      'r.yaml': `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: p}
+spec: {minAvailable: 1, selector: {matchLabels: {a: b}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, podAffinityTerm: {topologyKey: h, labelSelector: {matchLabels: {a: b}}}}]
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: h, labelSelector: {matchLabels: {c: d}}}]
+      containers: [{name: c, image: i}]
+`,
+    });
+    const out = renderKustomization(root);
+    expect(byName(out, 'PodDisruptionBudget', 'p')['spec']).toEqual({ minAvailable: 1, selector: { matchLabels: { a: 'b', app: 'x' } } });
+    const affinity = (byName(out, 'Deployment', 'd')['spec'] as { template: { spec: { affinity: Record<string, Record<string, { podAffinityTerm?: { labelSelector: unknown }; labelSelector?: unknown }[]>> } } }).template.spec.affinity;
+    expect(affinity['podAntiAffinity']?.['preferredDuringSchedulingIgnoredDuringExecution']?.[0]?.podAffinityTerm?.labelSelector).toEqual({ matchLabels: { a: 'b', app: 'x' } });
+    expect(affinity['podAffinity']?.['requiredDuringSchedulingIgnoredDuringExecution']?.[0]?.labelSelector).toEqual({ matchLabels: { c: 'd', app: 'x' } });
   });
 
   it('reads YAML 1.1 like kubectl: 0440 is octal', () => {
@@ -117,7 +202,12 @@ metadata: {name: old}
 
   it.each([
     ['if the kustomization uses patches, refuse', { 'kustomization.yaml': 'resources: []\npatches: []\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
-    ['if the kustomization uses images, refuse', { 'kustomization.yaml': 'images: []\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if an images entry uses newTag and a field kustomize has but the renderer does not, refuse', { 'kustomization.yaml': 'images:\n  - {name: a, tagSuffix: x}\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if a transformer is not the builtin NamespaceTransformer, refuse', { 'kustomization.yaml': 'transformers: [t.yaml]\n', 't.yaml': 'apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: t}\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if the NamespaceTransformer would override set namespaces (unsetOnly false), refuse', { 'kustomization.yaml': 'transformers: [t.yaml]\n', 't.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata: {name: t, namespace: n}\nsetRoleBindingSubjects: allServiceAccounts\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if a Component is used as a resource, refuse', { 'kustomization.yaml': 'resources: [c]\n', 'c/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n' }, 'KUSTOMIZE_ERR_KIND'],
+    ['if a components entry is a plain Kustomization, refuse', { 'kustomization.yaml': 'components: [c]\n', 'c/kustomization.yaml': 'resources: []\n' }, 'KUSTOMIZE_ERR_KIND'],
+    ['if commonLabels would have to label a NetworkPolicy peer selector, refuse', { 'kustomization.yaml': 'commonLabels: {a: b}\nresources: [n.yaml]\n', 'n.yaml': 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np}\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
     ['if labels use fields, refuse', { 'kustomization.yaml': 'labels:\n  - pairs: {a: b}\n    fields: []\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
     ['if a resource is remote, refuse', { 'kustomization.yaml': 'resources: [https://example.invalid/x]\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
     ['if commonLabels would have to label a Job selector, refuse', { 'kustomization.yaml': 'commonLabels: {a: b}\nresources: [j.yaml]\n', 'j.yaml': 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],

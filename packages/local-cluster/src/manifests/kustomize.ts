@@ -5,11 +5,14 @@ import { parseAllDocuments } from 'yaml';
 /**
  * A strict subset of kustomize, enough to render `deploy/` without a kustomize binary.
  *
- * Supported kustomization fields: `resources` (local files and directories), `namespace`,
- * `commonLabels`, `labels` (`pairs`, `includeSelectors`, `includeTemplates`). Anything else —
- * `patches`, `images`, generators, remote resources, unknown fields — is an error
- * (`KUSTOMIZE_ERR_UNSUPPORTED`), so a manifest change that needs real kustomize fails loudly
- * instead of rendering something different from `kubectl kustomize`.
+ * Supported kustomization fields: `resources` (local files and directories), `components` (local
+ * directories holding a `kind: Component`), `namespace`, `commonLabels`, `labels` (`pairs`,
+ * `includeSelectors`, `includeTemplates`), `images` (`name`, `newName`, `newTag`, `digest`) and
+ * `transformers` naming files with the builtin `NamespaceTransformer` in its `unsetOnly: true`,
+ * `setRoleBindingSubjects: allServiceAccounts` form. Anything else — `patches`, generators, other
+ * transformers, remote resources, unknown fields — is an error (`KUSTOMIZE_ERR_UNSUPPORTED`), so a
+ * manifest change that needs real kustomize fails loudly instead of rendering something different
+ * from `kubectl kustomize`.
  *
  * Semantics follow kustomize v5 (checked against `kubectl kustomize` 5.5 on these manifests):
  * nested kustomizations are rendered first and the parent's transformers applied on top; a file
@@ -17,8 +20,11 @@ import { parseAllDocuments } from 'yaml';
  * the same group/kind/namespace/name are an error; `namespace` sets `metadata.namespace` of
  * namespaced objects, renames a `Namespace` object, and moves ServiceAccount subjects of
  * (Cluster)RoleBindings that are named `default` or that point at a namespace of the rendered
- * objects; `commonLabels` (= `labels` with `includeSelectors: true`) also labels selectors and pod
- * templates, for the kinds listed in {@link SELECTOR_KINDS} only (others with selectors are errors).
+ * objects, or that name no namespace; `commonLabels` (= `labels` with `includeSelectors: true`) also
+ * labels selectors, pod templates and the pod (anti-)affinity terms of templates, for the kinds
+ * listed in {@link SELECTOR_KINDS} only (others with selectors are errors). Order within one
+ * kustomization, as kustomize: resources, then each component (its resources join, then its
+ * transformers apply to everything so far), then namespace, labels, images, `transformers`.
  */
 
 /** A rendered Kubernetes object (the fields the renderer touches are typed; the rest is opaque). */
@@ -35,7 +41,8 @@ export type KustomizeErrorCode =
   | 'KUSTOMIZE_ERR_UNSUPPORTED'
   | 'KUSTOMIZE_ERR_INVALID'
   | 'KUSTOMIZE_ERR_DUPLICATE'
-  | 'KUSTOMIZE_ERR_OUTSIDE_ROOT';
+  | 'KUSTOMIZE_ERR_OUTSIDE_ROOT'
+  | 'KUSTOMIZE_ERR_KIND';
 
 /** Raised for every rendering failure; tests assert `code`. */
 export class KustomizeError extends Error {
@@ -55,7 +62,9 @@ export class KustomizeError extends Error {
 const YAML_OPTIONS = { version: '1.1' } as const;
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'commonLabels', 'labels']);
+const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'commonLabels', 'labels', 'images', 'transformers']);
+const SUPPORTED_IMAGE_FIELDS = new Set(['name', 'newName', 'newTag', 'digest']);
+const NAMESPACE_TRANSFORMER_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'unsetOnly', 'setRoleBindingSubjects']);
 const SUPPORTED_LABEL_FIELDS = new Set(['pairs', 'includeSelectors', 'includeTemplates']);
 
 /** Cluster-scoped kinds (never given a namespace). Unknown kinds are treated as namespaced, as kustomize does. */
@@ -78,9 +87,19 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Kinds whose selectors/templates the label transformer knows how to label. */
-export const SELECTOR_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Service']);
+export const SELECTOR_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Service', 'PodDisruptionBudget']);
 /** Kinds that carry selectors the renderer does not handle: labelling their selectors is refused. */
-const UNHANDLED_SELECTOR_KINDS: ReadonlySet<string> = new Set(['Job', 'CronJob', 'PodDisruptionBudget', 'NetworkPolicy', 'ReplicationController']);
+const UNHANDLED_SELECTOR_KINDS: ReadonlySet<string> = new Set(['Job', 'CronJob', 'NetworkPolicy', 'ReplicationController']);
+/** Kinds whose pod template (`spec.template.spec`) the `images` transformer rewrites. */
+const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController']);
+
+/** One `images:` entry: containers whose image name is `name` get `newName`, `newTag` or `digest`. */
+interface ImageSpec {
+  readonly name: string;
+  readonly newName?: string;
+  readonly newTag?: string;
+  readonly digest?: string;
+}
 
 interface LabelSpec {
   readonly pairs: Readonly<Record<string, string>>;
@@ -106,7 +125,7 @@ export function renderKustomization(dir: string, options: RenderOptions = {}): K
   return render(resolve(dir), readFile, []);
 }
 
-function render(dir: string, readFile: (path: string) => string, stack: readonly string[]): KubeObject[] {
+function render(dir: string, readFile: (path: string) => string, stack: readonly string[], component?: { readonly accumulated: KubeObject[] }): KubeObject[] {
   if (stack.includes(dir)) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `kustomization cycle: ${[...stack, dir].join(' -> ')}`);
   const file = KUSTOMIZATION_FILES.map((f) => join(dir, f)).find((p) => isFile(p));
   if (file === undefined) throw new KustomizeError('KUSTOMIZE_ERR_NOT_FOUND', `no kustomization file in ${dir}`);
@@ -114,10 +133,14 @@ function render(dir: string, readFile: (path: string) => string, stack: readonly
   for (const key of Object.keys(k)) {
     if (!SUPPORTED_FIELDS.has(key)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${file}: field "${key}" is not supported by this renderer`);
   }
-  if (k['kind'] !== undefined && k['kind'] !== 'Kustomization') throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: kind must be Kustomization`);
+  const kind = k['kind'] ?? 'Kustomization';
+  if (kind !== 'Kustomization' && kind !== 'Component') throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: kind must be Kustomization or Component`);
+  if (component === undefined && kind === 'Component') throw new KustomizeError('KUSTOMIZE_ERR_KIND', `${file}: a Component is only usable from \`components:\`, not as a resource or root`);
+  if (component !== undefined && kind !== 'Component') throw new KustomizeError('KUSTOMIZE_ERR_KIND', `${file}: \`components:\` entries must be kind: Component`);
 
-  const objects: KubeObject[] = [];
-  const seen = new Set<string>();
+  // A component works on what its parent has accumulated so far; a kustomization on its own resources.
+  const objects: KubeObject[] = component?.accumulated ?? [];
+  const seen = new Set<string>(objects.map(objectId));
   const add = (o: KubeObject, from: string): void => {
     const id = objectId(o);
     if (seen.has(id)) throw new KustomizeError('KUSTOMIZE_ERR_DUPLICATE', `${file}: ${id} is defined twice (again in ${from})`);
@@ -139,6 +162,13 @@ function render(dir: string, readFile: (path: string) => string, stack: readonly
       throw new KustomizeError('KUSTOMIZE_ERR_NOT_FOUND', `${file}: resource ${entry} does not exist`);
     }
   }
+  for (const entry of stringList(k['components'], 'components', file)) {
+    const path = resolve(dir, entry);
+    if (!isDirectory(path)) throw new KustomizeError('KUSTOMIZE_ERR_NOT_FOUND', `${file}: component ${entry} is not a local directory`);
+    render(path, readFile, [...stack, dir], { accumulated: objects });
+    seen.clear();
+    for (const o of objects) seen.add(objectId(o));
+  }
 
   const namespace = k['namespace'];
   if (namespace !== undefined) {
@@ -146,7 +176,95 @@ function render(dir: string, readFile: (path: string) => string, stack: readonly
     applyNamespace(objects, namespace);
   }
   for (const spec of labelSpecs(k, file)) applyLabels(objects, spec, file);
+  const images = imageSpecs(k['images'], file);
+  if (images.length > 0) for (const o of objects) applyImages(o, images);
+  for (const entry of stringList(k['transformers'], 'transformers', file)) {
+    const path = resolve(dir, entry);
+    if (!isFile(path)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${file}: transformer ${entry} must be a local file`);
+    const rel = relative(dir, path);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new KustomizeError('KUSTOMIZE_ERR_OUTSIDE_ROOT', `${file}: transformer ${entry} is outside the kustomization root`);
+    applyNamespaceUnsetOnly(objects, namespaceTransformer(parseSingleYaml(readFile(path), path), path));
+  }
   return objects;
+}
+
+function imageSpecs(value: unknown, file: string): ImageSpec[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: images must be a list`);
+  return (value as unknown[]).map((v) => {
+    if (typeof v !== 'object' || v === null) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: images entries must be objects`);
+    for (const key of Object.keys(v)) {
+      if (!SUPPORTED_IMAGE_FIELDS.has(key)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${file}: images.${key} is not supported by this renderer`);
+    }
+    const e = v as Record<string, unknown>;
+    if (Object.values(e).some((x) => typeof x !== 'string' || x === '') || typeof e['name'] !== 'string') {
+      throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: images entries need a name and non-empty string fields`);
+    }
+    return e as unknown as ImageSpec;
+  });
+}
+
+/** Splits `registry:5000/repo/name:tag@sha256:…` into the name and the tag/digest suffix (`:tag`, `@digest`, or both). */
+function splitImage(image: string): { name: string; suffix: string } {
+  const at = image.indexOf('@');
+  const beforeDigest = at === -1 ? image : image.slice(0, at);
+  const colon = beforeDigest.lastIndexOf(':');
+  const nameEnd = colon > beforeDigest.lastIndexOf('/') ? colon : beforeDigest.length;
+  return { name: image.slice(0, nameEnd), suffix: image.slice(nameEnd) };
+}
+
+function applyImages(o: KubeObject, images: readonly ImageSpec[]): void {
+  const spec = o['spec'] as Record<string, unknown> | undefined;
+  const podSpecs: unknown[] = [];
+  if (o.kind === 'Pod') podSpecs.push(spec);
+  else if (POD_TEMPLATE_KINDS.has(o.kind)) podSpecs.push((spec?.['template'] as Record<string, unknown> | undefined)?.['spec']);
+  else if (o.kind === 'CronJob') podSpecs.push((((spec?.['jobTemplate'] as Record<string, unknown> | undefined)?.['spec'] as Record<string, unknown> | undefined)?.['template'] as Record<string, unknown> | undefined)?.['spec']);
+  for (const podSpec of podSpecs) {
+    if (typeof podSpec !== 'object' || podSpec === null) continue;
+    for (const field of ['initContainers', 'containers']) {
+      const containers = (podSpec as Record<string, unknown>)[field];
+      if (!Array.isArray(containers)) continue;
+      for (const c of containers as Record<string, unknown>[]) {
+        if (typeof c['image'] !== 'string') continue;
+        const { name, suffix } = splitImage(c['image']);
+        const match = images.find((i) => i.name === name);
+        if (match === undefined) continue;
+        const tagOrDigest = match.digest !== undefined ? `@${match.digest}` : match.newTag !== undefined ? `:${match.newTag}` : suffix;
+        c['image'] = `${match.newName ?? name}${tagOrDigest}`;
+      }
+    }
+  }
+}
+
+interface NamespaceTransformerSpec {
+  readonly namespace: string;
+}
+
+function namespaceTransformer(t: Record<string, unknown>, file: string): NamespaceTransformerSpec {
+  if (t['apiVersion'] !== 'builtin' || t['kind'] !== 'NamespaceTransformer') {
+    throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${file}: only the builtin NamespaceTransformer is supported as a transformer`);
+  }
+  for (const key of Object.keys(t)) {
+    if (!NAMESPACE_TRANSFORMER_FIELDS.has(key)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${file}: NamespaceTransformer field "${key}" is not supported by this renderer`);
+  }
+  if (t['unsetOnly'] !== true || t['setRoleBindingSubjects'] !== 'allServiceAccounts') {
+    throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${file}: only unsetOnly: true with setRoleBindingSubjects: allServiceAccounts is supported`);
+  }
+  const namespace = (t['metadata'] as Record<string, unknown> | undefined)?.['namespace'];
+  if (typeof namespace !== 'string' || namespace === '') throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: metadata.namespace must be a non-empty string`);
+  return { namespace };
+}
+
+/** `unsetOnly`: only objects (and ServiceAccount subjects) without a namespace get one; Namespace objects are left alone. */
+function applyNamespaceUnsetOnly(objects: KubeObject[], t: NamespaceTransformerSpec): void {
+  for (const o of objects) {
+    if (!CLUSTER_SCOPED_KINDS.has(o.kind) && (o.metadata.namespace === undefined || o.metadata.namespace === '')) o.metadata.namespace = t.namespace;
+    if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && Array.isArray(o['subjects'])) {
+      for (const s of o['subjects'] as Record<string, unknown>[]) {
+        if (s['kind'] === 'ServiceAccount' && (s['namespace'] === undefined || s['namespace'] === '')) s['namespace'] = t.namespace;
+      }
+    }
+  }
 }
 
 function labelSpecs(k: Record<string, unknown>, file: string): LabelSpec[] {
@@ -182,7 +300,7 @@ function applyNamespace(objects: KubeObject[], namespace: string): void {
       for (const s of o['subjects'] as Record<string, unknown>[]) {
         if (s['kind'] !== 'ServiceAccount') continue;
         const ns = s['namespace'];
-        if (s['name'] === 'default' || (typeof ns === 'string' && original.has(ns))) s['namespace'] = namespace;
+        if (ns === undefined || ns === '' || s['name'] === 'default' || (typeof ns === 'string' && original.has(ns))) s['namespace'] = namespace;
       }
     }
   }
@@ -205,9 +323,29 @@ function applyLabels(objects: KubeObject[], spec: LabelSpec, file: string): void
       const selector = (spec_['selector'] ??= {}) as Record<string, unknown>;
       selector['matchLabels'] = { ...((selector['matchLabels'] as Record<string, string> | undefined) ?? {}), ...spec.pairs };
     }
+    if (o.kind === 'PodDisruptionBudget') continue;
     const template = (spec_['template'] ??= {}) as Record<string, unknown>;
     const meta = (template['metadata'] ??= {}) as Record<string, unknown>;
     meta['labels'] = { ...((meta['labels'] as Record<string, string> | undefined) ?? {}), ...spec.pairs };
+    if (spec.includeSelectors) labelAffinityTerms(template['spec'], spec.pairs);
+  }
+}
+
+/** Pod (anti-)affinity terms of a pod template select pods by label: kustomize labels their matchLabels like a selector. */
+function labelAffinityTerms(podSpec: unknown, pairs: Readonly<Record<string, string>>): void {
+  const affinity = (podSpec as Record<string, unknown> | undefined)?.['affinity'] as Record<string, unknown> | undefined;
+  for (const kind of ['podAffinity', 'podAntiAffinity']) {
+    const a = affinity?.[kind] as Record<string, unknown> | undefined;
+    if (a === undefined) continue;
+    const terms = [
+      ...((a['requiredDuringSchedulingIgnoredDuringExecution'] as Record<string, unknown>[] | undefined) ?? []),
+      ...((a['preferredDuringSchedulingIgnoredDuringExecution'] as Record<string, unknown>[] | undefined) ?? []).map((w) => (w['podAffinityTerm'] ?? {}) as Record<string, unknown>),
+    ];
+    for (const term of terms) {
+      const selector = term['labelSelector'] as Record<string, unknown> | undefined;
+      if (selector === undefined) continue;
+      selector['matchLabels'] = { ...((selector['matchLabels'] as Record<string, string> | undefined) ?? {}), ...pairs };
+    }
   }
 }
 
