@@ -13,7 +13,7 @@ import { createProxyHandler } from './proxy.js';
 import type { TokenState } from './proxy.js';
 import { createTargetPolicy } from './target-policy.js';
 import { UpstreamPool } from './upstream-pool.js';
-import { WatchedFile } from './watched-file.js';
+import { openWatchedFile } from './watched-file.js';
 
 /** A running scraper-proxy. */
 export interface ScraperProxy {
@@ -38,7 +38,7 @@ export async function startScraperProxy(config: ProxyConfig, deps: { logger: Log
   const ca =
     config.upstreamCaFile === undefined
       ? undefined
-      : await WatchedFile.load({
+      : await openWatchedFile({
           path: config.upstreamCaFile,
           description: 'upstream CA bundle',
           errorCodes: { unreadable: 'PROXY_ERR_CA_UNREADABLE', invalid: 'PROXY_ERR_CA_INVALID' },
@@ -53,7 +53,7 @@ export async function startScraperProxy(config: ProxyConfig, deps: { logger: Log
   const token =
     config.tokenFile === undefined
       ? undefined
-      : await WatchedFile.load({
+      : await openWatchedFile({
           path: config.tokenFile,
           description: 'bearer token file',
           errorCodes: { unreadable: 'PROXY_ERR_TOKEN_UNREADABLE', invalid: 'PROXY_ERR_TOKEN_UNREADABLE' },

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { certificateMatchesKey, formatName, importPrivateKeyPem, isPkcsError, parseCertificateBundle } from '@certscrape/pkcs';
 import type { Logger } from 'pino';
 import { ProxyError, isProxyError } from './errors.js';
 import type { ProxyMetrics } from './metrics.js';
-import { PollLoop } from './poll-loop.js';
+import { FileSource } from '@certscrape/process-kit';
+import type { FileCheckResult, FileRefusal } from '@certscrape/process-kit';
 
 /** A validated client certificate and its private key, as taken into use. The key PEM is never logged. */
 export interface ClientCertificatePair {
@@ -73,10 +73,12 @@ export interface CertReloaderOptions {
   readonly metrics?: ProxyMetrics;
   /** Injected for tests; default fs.promises.readFile. */
   readonly readFile?: (path: string) => Promise<Buffer>;
+  /** `fs.watch` the directories as an early hint (polling stays the truth). Default true. */
+  readonly watchHint?: boolean;
 }
 
 /** Result of one poll. `unstable`: a file changed while being read — look again next time, count nothing. */
-export type CheckResult = 'unchanged' | 'changed' | 'refused' | 'unstable';
+export type CheckResult = FileCheckResult;
 
 interface CertReloaderEvents {
   change: [pair: ClientCertificatePair];
@@ -84,128 +86,89 @@ interface CertReloaderEvents {
 }
 
 /**
- * Keeps the client certificate/key pair current. `load()` reads and validates the pair once (fail fast: it
- * rejects with a coded error). `start()` then polls: it reads both files (through any `..data` symlink, as a
- * Kubernetes Secret volume swaps it), compares the bytes with the pair in use, and takes a different pair into
- * use only when it validates — emitting `change`. A mismatched, truncated or half-written pair is refused
- * (one warning log line, `refused` event and metric per distinct content) and the last good pair stays in use.
- * fs.watch is not used: it misses symlink swaps on many filesystems.
+ * Keeps the client certificate/key pair current, on process-kit's FileSource (the one hot-reload
+ * implementation): `load()` reads and validates the pair once (fail fast: it rejects with a coded
+ * error); `start()` then polls both files (through any `..data` symlink, as a Kubernetes Secret
+ * volume swaps it; `fs.watch` only as a hint), compares the bytes with the pair in use, and takes
+ * a different pair into use only when it validates — emitting `change`. A mismatched, truncated
+ * or half-written pair is refused (one warning log line, `refused` event and metric per distinct
+ * content) and the last good pair stays in use; a pair torn by a write in progress is re-read.
  */
 export class CertReloader extends EventEmitter<CertReloaderEvents> {
-  private pair: ClientCertificatePair;
-  private currentDigest: string;
-  private refusedDigest: string | undefined;
+  private readonly source: FileSource<ClientCertificatePair>;
   private readonly options: CertReloaderOptions;
-  private readonly loop: PollLoop<CheckResult>;
-  private readonly read: (path: string) => Promise<Buffer>;
 
-  private constructor(options: CertReloaderOptions, pair: ClientCertificatePair, digest: string) {
+  private constructor(options: CertReloaderOptions, source: FileSource<ClientCertificatePair>) {
     super();
     this.options = options;
-    this.read = options.readFile ?? ((p) => readFile(p));
-    this.pair = pair;
-    this.currentDigest = digest;
-    this.loop = new PollLoop(() => this.poll(), options.pollIntervalMs ?? 500);
-    options.metrics?.certificateNotAfter.set(pair.notAfter.getTime() / 1000);
-    options.metrics?.refusedPairPending.set(0);
+    this.source = source;
+    const { logger, metrics } = options;
+    metrics?.certificateNotAfter.set(source.current.notAfter.getTime() / 1000);
+    metrics?.refusedPairPending.set(0);
+    source.on('change', (pair) => {
+      metrics?.reloads.inc();
+      metrics?.refusedPairPending.set(0);
+      metrics?.certificateNotAfter.set(pair.notAfter.getTime() / 1000);
+      logger?.info({ subject: pair.subject, serial: pair.serialNumber, notAfter: pair.notAfter.toISOString(), fingerprint: pair.fingerprint }, 'reloaded client certificate');
+      this.emit('change', pair);
+    });
+    source.on('refused', (refusal) => this.refuse(refusal));
+    source.on('recovered', () => {
+      metrics?.refusedPairPending.set(0);
+      logger?.info('mounted client certificate files are back to the pair in use');
+    });
   }
 
   /** Reads and validates the pair; rejects with PROXY_ERR_PAIR_UNREADABLE / _INVALID / _MISMATCH. */
   static async load(options: CertReloaderOptions): Promise<CertReloader> {
-    const read = options.readFile ?? ((p: string) => readFile(p));
-    const { cert, key } = await readPair(read, options.certFile, options.keyFile);
-    const pair = await validatePair(cert.toString('utf8'), key.toString('utf8'));
+    const source = await FileSource.open<ClientCertificatePair>({
+      files: [options.certFile, options.keyFile],
+      intervalMs: options.pollIntervalMs ?? 500,
+      watchHint: options.watchHint ?? true,
+      ...(options.readFile ? { readFile: options.readFile } : {}),
+      unreadable: (_file, cause) => unreadable(options, cause),
+      parse: ([cert, key]) => validatePair((cert as Buffer).toString('utf8'), (key as Buffer).toString('utf8')),
+    });
+    const pair = source.current;
     options.logger?.info({ subject: pair.subject, serial: pair.serialNumber, notAfter: pair.notAfter.toISOString(), fingerprint: pair.fingerprint }, 'loaded client certificate');
-    return new CertReloader(options, pair, digestOf(cert, key));
+    return new CertReloader(options, source);
   }
 
   /** The pair in use. */
   get current(): ClientCertificatePair {
-    return this.pair;
+    return this.source.current;
   }
 
   /** Starts polling every pollIntervalMs (default 500 ms). The timer does not keep the process alive. */
   start(): this {
-    this.loop.start();
+    this.source.start();
     return this;
   }
 
   /** Stops polling and waits for a poll in progress. */
   stop(): Promise<void> {
-    return this.loop.stop();
+    return this.source.stop();
   }
 
   /** Polls once now (polls never overlap). */
   check(): Promise<CheckResult> {
-    return this.loop.check();
+    return this.source.check();
   }
 
-  private async poll(): Promise<CheckResult> {
-    const { logger, metrics } = this.options;
-    let cert: Buffer;
-    let key: Buffer;
-    try {
-      ({ cert, key } = await readPair(this.read, this.options.certFile, this.options.keyFile));
-      // Reading two files is not atomic: if the certificate changed meanwhile, the two may come from different
-      // generations. Look again at the next poll instead of refusing a pair that never existed.
-      const again = await this.read(this.options.certFile);
-      if (!again.equals(cert)) return 'unstable';
-    } catch (e) {
-      return this.refuse(`unreadable:${isProxyError(e) ? e.message : String(e)}`, isProxyError(e) ? e : new ProxyError('PROXY_ERR_PAIR_UNREADABLE', String(e)));
-    }
-    const digest = digestOf(cert, key);
-    if (digest === this.currentDigest) {
-      if (this.refusedDigest !== undefined) {
-        this.refusedDigest = undefined;
-        metrics?.refusedPairPending.set(0);
-        logger?.info('mounted client certificate files are back to the pair in use');
-      }
-      return 'unchanged';
-    }
-    if (digest === this.refusedDigest) return 'refused';
-    let pair: ClientCertificatePair;
-    try {
-      pair = await validatePair(cert.toString('utf8'), key.toString('utf8'));
-    } catch (e) {
-      if (!isProxyError(e)) throw e;
-      return this.refuse(digest, e);
-    }
-    this.pair = pair;
-    this.currentDigest = digest;
-    this.refusedDigest = undefined;
-    metrics?.reloads.inc();
-    metrics?.refusedPairPending.set(0);
-    metrics?.certificateNotAfter.set(pair.notAfter.getTime() / 1000);
-    logger?.info({ subject: pair.subject, serial: pair.serialNumber, notAfter: pair.notAfter.toISOString(), fingerprint: pair.fingerprint }, 'reloaded client certificate');
-    this.emit('change', pair);
-    return 'changed';
-  }
-
-  private refuse(digest: string, error: ProxyError): CheckResult {
-    if (digest !== this.refusedDigest) {
-      this.refusedDigest = digest;
-      this.options.metrics?.refusedPairs.inc({ reason: error.code });
-      this.options.metrics?.refusedPairPending.set(1);
-      this.options.logger?.warn(
-        { code: error.code, reason: error.message, inUse: { serial: this.pair.serialNumber, notAfter: this.pair.notAfter.toISOString(), fingerprint: this.pair.fingerprint } },
-        'refused new client certificate/key pair; keeping the last good pair',
-      );
-      this.emit('refused', error);
-    }
-    return 'refused';
+  private refuse(refusal: FileRefusal): void {
+    const error = refusal.reason === 'unreadable' ? unreadable(this.options, refusal.error) : isProxyError(refusal.error) ? refusal.error : new ProxyError('PROXY_ERR_PAIR_INVALID', String(refusal.error));
+    const pair = this.source.current;
+    this.options.metrics?.refusedPairs.inc({ reason: error.code });
+    this.options.metrics?.refusedPairPending.set(1);
+    this.options.logger?.warn(
+      { code: error.code, reason: error.message, inUse: { serial: pair.serialNumber, notAfter: pair.notAfter.toISOString(), fingerprint: pair.fingerprint } },
+      'refused new client certificate/key pair; keeping the last good pair',
+    );
+    this.emit('refused', error);
   }
 }
 
-async function readPair(read: (path: string) => Promise<Buffer>, certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
-  try {
-    const [cert, key] = await Promise.all([read(certFile), read(keyFile)]);
-    return { cert, key };
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    throw new ProxyError('PROXY_ERR_PAIR_UNREADABLE', `cannot read ${certFile} / ${keyFile}: ${typeof code === 'string' ? code : String(e)}`, { cause: e });
-  }
-}
-
-function digestOf(cert: Buffer, key: Buffer): string {
-  return createHash('sha256').update(createHash('sha256').update(cert).digest()).update(createHash('sha256').update(key).digest()).digest('hex');
+function unreadable(options: CertReloaderOptions, cause: unknown): ProxyError {
+  const code = (cause as { code?: unknown }).code;
+  return new ProxyError('PROXY_ERR_PAIR_UNREADABLE', `cannot read ${options.certFile} / ${options.keyFile}: ${typeof code === 'string' ? code : String(cause)}`, { cause });
 }

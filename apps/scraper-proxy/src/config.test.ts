@@ -57,13 +57,35 @@ describe('parseArgs', () => {
     expect(r.config.pollIntervalMs).toBe(100);
   });
 
-  it('--help exits 0 and lists every flag', () => {
+  it('--help prints every flag (runMain: exit 0)', () => {
     const r = run(['--help']);
-    expect(r).toMatchObject({ kind: 'exit', exitCode: 0 });
-    if (r.kind !== 'exit') return;
-    for (const flag of ['--listen-address', '--cert-file', '--key-file', '--upstream-ca-file', '--exit-on-change', '--token-file', '--token-targets', '--insecure-skip-upstream-verify', '--metrics-bind-address', '--targets-config', '--help']) {
-      expect(r.stdout).toContain(flag);
+    expect(r.kind).toBe('print');
+    if (r.kind !== 'print') return;
+    for (const flag of ['--listen-address', '--cert-file', '--key-file', '--upstream-ca-file', '--exit-on-change', '--token-file', '--token-targets', '--insecure-skip-upstream-verify', '--metrics-bind-address', '--targets-config', '--log-level', '--version', '--help']) {
+      expect(r.text).toContain(flag);
     }
+  });
+
+  it('reads durations as Go does, and a bare whole number as seconds (as before)', () => {
+    const ms = (v: string) => {
+      const r = run([...required, '--poll-interval', v]);
+      return r.kind === 'run' ? r.config.pollIntervalMs : undefined;
+    };
+    expect(ms('1m30s')).toBe(90_000);
+    expect(ms('1.5s')).toBe(1_500);
+    expect(ms('250000us')).toBe(250);
+    expect(ms('3')).toBe(3_000);
+  });
+
+  it('takes the log level from --log-level, else -v, else LOG_LEVEL', () => {
+    const level = (args: string[], env: Record<string, string> = {}) => {
+      const r = parseArgs([...required, ...args], () => '', env);
+      return r.kind === 'run' ? r.config.logLevel : undefined;
+    };
+    expect(level(['--log-level', 'debug'])).toBe('debug');
+    expect(level(['-v', '5'])).toBe('trace');
+    expect(level([], { LOG_LEVEL: 'warn' })).toBe('warn');
+    expect(level([])).toBe('info');
   });
 
   it.each([
@@ -74,12 +96,18 @@ describe('parseArgs', () => {
     ['a token target without a port', [...required, '--token-targets', 'legacy.example']],
     ['a bad listen address', [...required, '--listen-address', 'localhost']],
     ['a bad duration', [...required, '--poll-interval', 'soon']],
+    ['a fractional bare number (Go needs a unit)', [...required, '--poll-interval', '1.5']],
+    ['a bad log level', [...required, '--log-level', 'loud']],
     ['an unknown flag', [...required, '--bearer-token', 'x']],
     ['a missing targets config file', [...required, '--targets-config', '/nope.yaml']],
-  ])('exits 2 on %s', (_name, args) => {
-    const r = run(args);
-    expect(r).toMatchObject({ kind: 'exit', exitCode: 2 });
-    if (r.kind === 'exit') expect(r.stderr).not.toBe('');
+  ])('refuses %s with a coded error (runMain: exit 2)', (_name, args) => {
+    let error: unknown;
+    try {
+      run(args);
+    } catch (e) {
+      error = e;
+    }
+    expect(isProxyError(error, 'PROXY_ERR_CONFIG') || (error as { code?: string })?.code === 'PROCESS_KIT_ERR_FLAGS').toBe(true);
   });
 
   it('allows --insecure-skip-upstream-verify without a CA file', () => {

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from './duration.js';
+import { addStandardFlags, isProcessKitError, logLevelOf, parseCommandLine, parseDurationFlag } from '@certscrape/process-kit';
+import type { LogLevel, ParseOutcome } from '@certscrape/process-kit';
 import { ProxyError, isProxyError } from './errors.js';
 import { parseHostPort } from './host-port.js';
 import type { HostPort } from './host-port.js';
 import type { TargetOverride } from './target-policy.js';
 
-/** Log levels accepted by --log-level (pino's). */
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type { LogLevel };
 
 /** The whole, validated configuration of one scraper-proxy process. */
 export interface ProxyConfig {
@@ -39,14 +39,12 @@ export interface ProxyConfig {
   readonly connectTimeoutMs: number;
   /** --max-connections-per-target: pooled keep-alive connections per target. Default 4. */
   readonly maxConnectionsPerTarget: number;
-  /** --log-level. Default info. */
+  /** --log-level, else -v, else $LOG_LEVEL. Default info. */
   readonly logLevel: LogLevel;
 }
 
-/** The result of reading the command line: run with a config, or exit (help, or a usage error) with output. */
-export type ConfigResult =
-  | { readonly kind: 'run'; readonly config: ProxyConfig }
-  | { readonly kind: 'exit'; readonly exitCode: number; readonly stdout: string; readonly stderr: string };
+/** The result of reading the command line: run with a config, or print the help (exit 0). */
+export type ConfigResult = ParseOutcome<ProxyConfig>;
 
 /** Raw option values as commander yields them. */
 export interface RawOptions {
@@ -64,13 +62,12 @@ export interface RawOptions {
   upstreamTimeout: string;
   upstreamConnectTimeout: string;
   maxConnectionsPerTarget: string;
-  logLevel: string;
+  /** Resolved from --log-level / -v / $LOG_LEVEL by process-kit's logLevelOf. */
+  logLevel: LogLevel;
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 function command(): Command {
-  return new Command()
+  const cmd = new Command()
     .name('certscrape-scraper-proxy')
     .description(
       'Forward proxy beside a metrics scraper: originates mTLS to targets with a hot-reloaded client certificate, ' +
@@ -95,40 +92,34 @@ function command(): Command {
     .option('--upstream-timeout <duration>', 'upper bound for one scrape', '30s')
     .option('--upstream-connect-timeout <duration>', 'upper bound for connecting to a target (TCP + TLS)', '10s')
     .option('--max-connections-per-target <n>', 'pooled keep-alive connections per target', '4')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
     .helpOption('--help', 'show this help')
     .allowExcessArguments(false);
+  return addStandardFlags(cmd);
 }
 
 /**
- * Reads the command line (`args` without the node and script entries). Never exits the process: --help and usage
- * errors come back as `{ kind: 'exit' }` (exit code 0 for help, 2 for errors). `readTextFile` reads --targets-config.
+ * Reads the command line (`args` without the node and script entries). Never exits the process: --help comes back
+ * as `{ kind: 'print' }`; usage errors throw coded errors (runMain prints `certscrape-scraper-proxy: CODE: message`
+ * and exits 2). `readTextFile` reads --targets-config; `env` supplies LOG_LEVEL.
  */
-export function parseArgs(args: readonly string[], readTextFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): ConfigResult {
-  let stdout = '';
-  let stderr = '';
-  const cmd = command()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
+export function parseArgs(
+  args: readonly string[],
+  readTextFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+  env: Readonly<Record<string, string | undefined>> = {},
+): ConfigResult {
+  const cmd = command();
+  const help = parseCommandLine(cmd, args);
+  if (help) return help;
+  const opts = cmd.opts<Omit<RawOptions, 'logLevel'> & { logLevel?: string; v?: string }>();
+  let logLevel: LogLevel;
   try {
-    cmd.parse([...args], { from: 'user' });
+    logLevel = logLevelOf(opts, env['LOG_LEVEL']);
   } catch (e) {
-    if (e instanceof CommanderError) return { kind: 'exit', exitCode: e.exitCode === 0 ? 0 : 2, stdout, stderr };
-    throw e;
+    throw configError(isProcessKitError(e) ? e.message : String(e), e);
   }
-  try {
-    const raw = cmd.opts<RawOptions>();
-    const targets = raw.targetsConfig === undefined ? {} : parseTargetsConfig(readTargetsFile(raw.targetsConfig, readTextFile), raw.targetsConfig);
-    return { kind: 'run', config: buildConfig(raw, targets) };
-  } catch (e) {
-    if (isProxyError(e)) return { kind: 'exit', exitCode: 2, stdout, stderr: `error: ${e.message}\n` };
-    throw e;
-  }
-}
-
-/** Reads this process's command line (the one place that touches process.argv). */
-export function loadConfig(): ConfigResult {
-  return parseArgs(process.argv.slice(2));
+  const raw: RawOptions = { ...opts, logLevel };
+  const targets = raw.targetsConfig === undefined ? {} : parseTargetsConfig(readTargetsFile(raw.targetsConfig, readTextFile), raw.targetsConfig);
+  return { kind: 'run', logLevel, config: buildConfig(raw, targets) };
 }
 
 /** Validates raw options into a ProxyConfig; throws PROXY_ERR_CONFIG naming the flag at fault. */
@@ -141,8 +132,6 @@ export function buildConfig(raw: RawOptions, targets: Readonly<Record<string, Ta
   if (!raw.insecureSkipUpstreamVerify && (raw.upstreamCaFile === undefined || raw.upstreamCaFile === '')) {
     throw configError("--upstream-ca-file is required (the targets' serving certificates are verified against it); --insecure-skip-upstream-verify disables verification");
   }
-  const level = raw.logLevel as LogLevel;
-  if (!LOG_LEVELS.includes(level)) throw configError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const maxConnections = Number(raw.maxConnectionsPerTarget);
   if (!Number.isInteger(maxConnections) || maxConnections < 1) throw configError('--max-connections-per-target must be a positive integer');
   return {
@@ -166,7 +155,7 @@ export function buildConfig(raw: RawOptions, targets: Readonly<Record<string, Ta
     upstreamTimeoutMs: duration('--upstream-timeout', raw.upstreamTimeout, 1),
     connectTimeoutMs: duration('--upstream-connect-timeout', raw.upstreamConnectTimeout, 1),
     maxConnectionsPerTarget: maxConnections,
-    logLevel: level,
+    logLevel: raw.logLevel,
   };
 }
 
@@ -231,9 +220,12 @@ function address(flag: string, value: string) {
 }
 
 function duration(flag: string, value: string, minMs: number): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms < minMs) throw configError(`${flag}: invalid duration ${JSON.stringify(value)} (e.g. 500ms, 10s, 1m; at least ${minMs}ms)`);
-  return ms;
+  try {
+    // Go's time.ParseDuration; a bare whole number still means seconds, as it always did here.
+    return parseDurationFlag(value, { flag, minMs, bareSeconds: true });
+  } catch (e) {
+    throw configError(isProcessKitError(e) ? e.message : String(e), e);
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

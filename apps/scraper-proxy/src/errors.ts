@@ -7,7 +7,8 @@ export type ProxyErrorCode =
   | 'PROXY_ERR_CA_UNREADABLE'
   | 'PROXY_ERR_CA_INVALID'
   | 'PROXY_ERR_TOKEN_UNREADABLE'
-  | 'PROXY_ERR_HOST_PORT';
+  | 'PROXY_ERR_HOST_PORT'
+  | 'PROXY_ERR_START'; // a start failure without a more specific code (e.g. a listen address in use)
 
 /** The one error class of this app: a stable `code`, a message that never contains key material, an optional cause. */
 export class ProxyError extends Error {

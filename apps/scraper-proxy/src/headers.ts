@@ -1,17 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP_HEADERS, connectionTokens } from '@certscrape/process-kit';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1 plus the de-facto `proxy-connection`); never forwarded in either direction. */
-export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+export { HOP_BY_HOP_HEADERS };
 
 /** Outgoing headers: lower-case names, as undici accepts them. */
 export type OutgoingHeaders = Record<string, string | string[]>;
@@ -45,14 +35,4 @@ export function downstreamResponseHeaders(upstream: Record<string, string | stri
     out[n] = value;
   }
   return out;
-}
-
-function connectionTokens(value: string | string[] | undefined): Set<string> {
-  const joined = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(
-    joined
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== ''),
-  );
 }

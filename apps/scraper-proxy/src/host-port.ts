@@ -1,55 +1,39 @@
-import { isIP } from 'node:net';
+import { isProcessKitError, joinHostPort, parseHostPort as parseGoHostPort, splitHostPort } from '@certscrape/process-kit';
+import type { HostPort } from '@certscrape/process-kit';
 import { ProxyError } from './errors.js';
 
-/** A network endpoint. `host` is lower-case, without IPv6 brackets; `authority` is the canonical `host:port` (`[v6]:port`). */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-  readonly authority: string;
-}
-
-// RFC 1123 labels; underscores are tolerated because Kubernetes/Consul names sometimes carry them.
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
+export type { HostPort };
 
 /** Builds the canonical form of a host and port; throws PROXY_ERR_HOST_PORT on an invalid host or port. */
 export function hostPort(host: string, port: number): HostPort {
-  const h = host.toLowerCase();
-  if (!(isIP(h) !== 0 || HOSTNAME.test(h))) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid host ${JSON.stringify(host)}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid port ${port}`);
-  return { host: h, port, authority: `${isIP(h) === 6 ? `[${h}]` : h}:${port}` };
+  return parseHostPort(joinHostPort(host, port));
 }
 
 /**
- * Parses `host:port`, `[v6]:port`, or (when `defaultPort` is given) a bare `host` / `[v6]`.
- * Throws PROXY_ERR_HOST_PORT when malformed. Port 0 is allowed (listen on any free port).
+ * Parses `host:port` with process-kit's Go-compatible grammar (net.SplitHostPort: `[v6]:port`,
+ * and `[1.2.3.4]:port` too), or — when `defaultPort` is given — a bare `host` / `[v6]`. The host
+ * must be an IP literal or DNS name (lower-cased). Throws PROXY_ERR_HOST_PORT. Port 0 is allowed.
  */
 export function parseHostPort(text: string, defaultPort?: number): HostPort {
   const s = text.trim();
-  let host: string;
-  let portText: string | undefined;
-  if (s.startsWith('[')) {
-    const end = s.indexOf(']');
-    if (end < 0) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid address ${JSON.stringify(text)}: unclosed "["`);
-    host = s.slice(1, end);
-    const rest = s.slice(end + 1);
-    if (rest !== '' && !rest.startsWith(':')) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid address ${JSON.stringify(text)}`);
-    portText = rest === '' ? undefined : rest.slice(1);
-    if (isIP(host) !== 6) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid IPv6 address in ${JSON.stringify(text)}`);
-  } else {
-    const colon = s.lastIndexOf(':');
-    if (colon >= 0 && s.indexOf(':') !== colon) {
-      throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid address ${JSON.stringify(text)}: put IPv6 addresses in brackets`);
+  try {
+    if (defaultPort !== undefined && missingPort(s)) {
+      const host = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s;
+      return parseGoHostPort(joinHostPort(host, defaultPort));
     }
-    host = colon >= 0 ? s.slice(0, colon) : s;
-    portText = colon >= 0 ? s.slice(colon + 1) : undefined;
+    return parseGoHostPort(s);
+  } catch (e) {
+    if (isProcessKitError(e)) throw new ProxyError('PROXY_ERR_HOST_PORT', e.message, { cause: e });
+    throw e;
   }
-  let port: number;
-  if (portText === undefined) {
-    if (defaultPort === undefined) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid address ${JSON.stringify(text)}: a port is required`);
-    port = defaultPort;
-  } else {
-    if (!/^\d{1,5}$/.test(portText)) throw new ProxyError('PROXY_ERR_HOST_PORT', `invalid port in ${JSON.stringify(text)}`);
-    port = Number(portText);
+}
+
+function missingPort(s: string): boolean {
+  try {
+    splitHostPort(s);
+    return false;
+  } catch (e) {
+    return isProcessKitError(e) && /missing port/.test(e.message);
   }
-  return hostPort(host, port);
 }

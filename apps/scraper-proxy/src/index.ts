@@ -2,7 +2,7 @@ export { startScraperProxy } from './app.js';
 export type { ScraperProxy } from './app.js';
 export { CertReloader, validatePair } from './cert-reloader.js';
 export type { CertReloaderOptions, CheckResult, ClientCertificatePair } from './cert-reloader.js';
-export { buildConfig, loadConfig, parseArgs, parseTargetsConfig } from './config.js';
+export { buildConfig, parseArgs, parseTargetsConfig } from './config.js';
 export type { ConfigResult, LogLevel, ProxyConfig, RawOptions } from './config.js';
 export { ProxyError, isProxyError } from './errors.js';
 export type { ProxyErrorCode } from './errors.js';

@@ -1,48 +1,27 @@
-import { pino } from 'pino';
-import { loadConfig } from './config.js';
-import { isProxyError } from './errors.js';
+import { packageVersion, runMain } from '@certscrape/process-kit';
+import { parseArgs } from './config.js';
+import type { ProxyConfig } from './config.js';
 
-// The process shell: read the command line, start, and translate signals and --exit-on-change into exits.
-const result = loadConfig();
-if (result.kind === 'exit') {
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
-  process.exit(result.exitCode);
-}
-const { config } = result;
-const logger = pino({ level: config.logLevel, base: { app: 'certscrape-scraper-proxy' }, timestamp: pino.stdTimeFunctions.isoTime });
-
-let proxy;
-try {
-  // Loaded only now, so --help and usage errors answer without loading the crypto stack.
-  const { startScraperProxy } = await import('./app.js');
-  proxy = await startScraperProxy(config, { logger });
-} catch (e) {
-  logger.fatal({ code: isProxyError(e) ? e.code : (e as { code?: string }).code, reason: e instanceof Error ? e.message : String(e) }, 'cannot start');
-  process.exit(1);
-}
-const running = proxy;
-
-let exiting = false;
-async function shutdown(reason: string, exitCode: number): Promise<void> {
-  if (exiting) return;
-  exiting = true;
-  logger.info({ reason }, 'shutting down');
-  const force = setTimeout(() => {
-    logger.warn('graceful shutdown timed out; exiting');
-    process.exit(exitCode);
-  }, config.upstreamTimeoutMs + 5_000);
-  force.unref();
-  await running.close();
-  process.exit(exitCode);
-}
-
-process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
-process.once('SIGINT', () => void shutdown('SIGINT', 0));
-if (config.exitOnChange) {
-  // The pair loaded at start is the baseline: only a later, valid, different pair triggers the exit.
-  running.reloader.once('change', (pair) => {
-    logger.info({ serial: pair.serialNumber, fingerprint: pair.fingerprint }, 'client certificate changed and --exit-on-change is set');
-    void shutdown('client certificate changed', 0);
-  });
-}
+// The process shell (process-kit's runMain: one startup/exit/log contract for every bin). Only the
+// proxy's own parts are here: start it, close it on shutdown, and honour --exit-on-change.
+await runMain<ProxyConfig>({
+  name: 'certscrape-scraper-proxy',
+  version: packageVersion(import.meta.url),
+  startErrorCode: 'PROXY_ERR_START',
+  parse: (args, env) => parseArgs(args, undefined, env),
+  // In-flight scrapes may take up to --upstream-timeout to finish.
+  shutdownTimeoutMs: (config) => config.upstreamTimeoutMs + 5_000,
+  start: async (config, { log, onShutdown, exit }) => {
+    // Loaded only now, so --help and usage errors answer without loading the crypto stack.
+    const { startScraperProxy } = await import('./app.js');
+    const proxy = await startScraperProxy(config, { logger: log });
+    onShutdown('scraper-proxy', () => proxy.close());
+    if (config.exitOnChange) {
+      // The pair loaded at start is the baseline: only a later, valid, different pair triggers the exit.
+      proxy.reloader.once('change', (pair) => {
+        log.info({ serial: pair.serialNumber, fingerprint: pair.fingerprint }, 'client certificate changed and --exit-on-change is set');
+        exit('client certificate changed', 0);
+      });
+    }
+  },
+});

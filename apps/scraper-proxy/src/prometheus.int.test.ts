@@ -45,7 +45,7 @@ beforeAll(async () => {
   const caFile = join(root, 'ca.crt');
   await writeFile(caFile, fx.servingCa.certPem);
   const parsed = parseArgs(['--listen-address', '127.0.0.1:0', '--metrics-bind-address', '127.0.0.1:0', '--cert-file', volume.path('tls.crt'), '--key-file', volume.path('tls.key'), '--upstream-ca-file', caFile]);
-  if (parsed.kind !== 'run') throw new Error(parsed.stderr);
+  if (parsed.kind !== 'run') throw new Error('bad test args');
   proxy = await startScraperProxy(parsed.config, { logger: pino({ level: 'warn' }), metrics: createMetrics({ defaultMetrics: false }) });
 });
 

@@ -60,7 +60,7 @@ async function startProxy(volume: SecretVolume, extraArgs: string[] = [], upstre
     '--upstream-timeout', '5s',
     ...extraArgs,
   ]);
-  if (result.kind !== 'run') throw new Error(`bad test args: ${result.stderr}`);
+  if (result.kind !== 'run') throw new Error('bad test args');
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) });
   const proxy = await startScraperProxy(result.config, { logger, metrics: createMetrics({ defaultMetrics: false }) });

@@ -83,7 +83,7 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
       proc.exit(1);
       return;
     }
-    exit(`signal ${sig}`, 0);
+    exit(sig, 0);
   };
   const listeners = (options.signals ?? ['SIGTERM', 'SIGINT']).map((s) => {
     const l = () => onSignal(s);
