@@ -32,7 +32,7 @@ describe('reading the run from Prometheus', () => {
   it('links the Prometheus graph page to `up` per path over exactly the run', () => {
     const t: UpTimeline = {
       intervalSeconds: 2,
-      startMs: Date.UTC(2026, 11, 1, 21, 0, 0),
+      startMs: Date.UTC(2026, 11, 1, 21, 0, 10),
       endMs: Date.UTC(2026, 11, 1, 21, 7, 30),
       phases: [],
       markers: [],
@@ -43,7 +43,9 @@ describe('reading the run from Prometheus', () => {
     expect(url.searchParams.get('g0.expr')).toBe('up{path="cert"}');
     expect(url.searchParams.get('g1.expr')).toBe('up{path="token"}');
     expect(url.searchParams.get('g2.expr')).toBeNull();
+    // The page takes minutes: the end rounds up to 21:08, and 8 minutes back from there covers 21:00:10.
+    expect(url.searchParams.get('g1.end_input')).toBe('2026-12-01 21:08');
     expect(url.searchParams.get('g0.range_input')).toBe('8m');
-    expect(url.searchParams.get('g1.end_input')).toBe('2026-12-01 21:07:30');
+    expect(url.searchParams.get('g0.tab')).toBe('0');
   });
 });

@@ -94,8 +94,11 @@ export async function readSerialChangeMarkers(prometheus: PrometheusServer, wind
  */
 export function prometheusGraphUrl(baseUrl: string, timeline: UpTimeline): string {
   const paths = [...new Set(timeline.series.map((s) => s.path))];
-  const minutes = Math.max(1, Math.ceil((timeline.endMs - timeline.startMs) / 60_000));
-  const end = new Date(timeline.endMs).toISOString().slice(0, 19).replace('T', ' ');
+  // The graph page (Debian's 2.42 ships the classic UI) takes the end as 'YYYY-MM-DD HH:mm' UTC:
+  // round it up to the minute, and the range up to whole minutes from there.
+  const endMs = Math.ceil(timeline.endMs / 60_000) * 60_000;
+  const minutes = Math.max(1, Math.ceil((endMs - timeline.startMs) / 60_000));
+  const end = new Date(endMs).toISOString().slice(0, 16).replace('T', ' ');
   const params = new URLSearchParams();
   paths.forEach((path, i) => {
     params.set(`g${i}.expr`, `up{path="${path}"}`);
