@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { applyObjects, toKubeConfig } from '../manifests/apply-manifests.js';
@@ -26,14 +26,17 @@ export interface ComponentRbacOptions {
 }
 
 /**
- * Exactly `deploy/<component>`'s identity and RBAC objects, rendered by the kustomize renderer,
+ * Exactly `deploy/<component>`'s identity and RBAC objects, as the base renders them (kustomize renderer),
  * with only `metadata.namespace` of the component's home-namespace Roles and RoleBindings moved
  * (see {@link ComponentRbacOptions.namespace}). Nothing is added: a test that needs more than
  * this has found a gap in deploy/.
  */
 export function componentRbac(component: string, options: ComponentRbacOptions = {}): KubeObject[] {
   const home = options.homeNamespace ?? 'monitoring';
-  const rendered = renderKustomization(join(options.deployDir ?? DEPLOY_DIR, component)).filter((o) => RBAC_KINDS.has(o.kind));
+  // The parts of deploy/ are namespace-free (the base's NamespaceTransformer sets it): render the
+  // base and take the component's objects by their app.kubernetes.io/name label.
+  const rendered = renderKustomization(options.deployDir ?? DEPLOY_DIR).filter((o) => RBAC_KINDS.has(o.kind) && o.metadata.labels?.['app.kubernetes.io/name'] === component);
+  if (rendered.length === 0) throw new Error(`deploy/ renders no identity or RBAC object labelled app.kubernetes.io/name=${component}`);
   return rendered.map((o) => {
     const move = options.namespace !== undefined && (o.kind === 'Role' || o.kind === 'RoleBinding') && o.metadata.namespace === home;
     return move ? { ...o, metadata: { ...o.metadata, namespace: options.namespace! } } : o;

@@ -131,7 +131,8 @@ describe('ObjectRecorder', () => {
 
 describe('componentRbac', () => {
   it("is exactly deploy/monitoring-operator's identity and RBAC objects, with only the home-namespace Roles and RoleBindings moved", () => {
-    const rendered = renderKustomization(join(DEPLOY_DIR, 'monitoring-operator'));
+    // deploy/'s parts are namespace-free; the base sets the namespace: take the operator's objects from it.
+    const rendered = renderKustomization(DEPLOY_DIR).filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'monitoring-operator');
     const granted = componentRbac('monitoring-operator', { namespace: 'it-ns' });
     const rbac = rendered.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind));
     expect(granted.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(rbac.map((o) => `${o.kind}/${o.metadata.name}`).sort());
