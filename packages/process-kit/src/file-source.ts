@@ -93,6 +93,14 @@ export class FileSource<T> extends EventEmitter<FileSourceEvents<T>> {
     return new FileSource(options, contents, value);
   }
 
+  /**
+   * A source whose first snapshot is already loaded and validated elsewhere (`contents` → `value`);
+   * nothing is read now. With `contents` empty, the first check reports whatever it reads as a change.
+   */
+  static fromLoaded<T>(options: FileSourceOptions<T>, contents: readonly Buffer[], value: T): FileSource<T> {
+    return new FileSource(options, contents, value);
+  }
+
   /** The value in use (the last snapshot that validated). */
   get current(): T {
     return this.#value;

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { parseCertificateBundle, type ParsedCertificate } from '@certscrape/pkcs';
+import { FileSource } from '@certscrape/process-kit';
 import { TargetAuthError } from './errors.js';
-import { FilePoller } from './file-poller.js';
 import { silentLogger, type TargetAuthLogger } from './logger.js';
 import { noopMetrics, type TargetAuthMetrics } from './metrics.js';
 
@@ -64,55 +63,56 @@ export interface CaBundleWatcherOptions {
 }
 
 /**
- * A hot-reloaded CA bundle file. `open()` loads it once and fails fast (coded error) if it is
- * missing, empty or malformed; afterwards it polls and compares content (fs.watch only as a
- * hint), so Kubernetes `..data` symlink swaps are seen. A new file that is empty, malformed or
- * unreadable keeps the last good bundle and logs a warning (once per distinct content).
+ * A hot-reloaded CA bundle file, on process-kit's FileSource (the one hot-reload mechanism).
+ * `open()` loads it once and fails fast (coded error) if it is missing, empty or malformed;
+ * afterwards it polls and compares content (fs.watch only as a hint), so Kubernetes `..data`
+ * symlink swaps are seen. A new file that is empty, malformed or unreadable keeps the last good
+ * bundle and logs a warning (once per distinct content).
  */
 export class CaBundleWatcher implements CaBundleSource {
   #bundle: CaBundle;
   readonly #listeners = new Set<(bundle: CaBundle) => void>();
-  readonly #poller: FilePoller;
+  readonly #source: FileSource<ParsedCertificate[]>;
   readonly #options: CaBundleWatcherOptions;
 
-  private constructor(options: CaBundleWatcherOptions, bundle: CaBundle, raw: Buffer) {
+  private constructor(options: CaBundleWatcherOptions, source: FileSource<ParsedCertificate[]>, bundle: CaBundle) {
     this.#options = options;
+    this.#source = source;
     this.#bundle = bundle;
-    this.#poller = new FilePoller(
-      {
-        files: [options.file],
-        intervalMs: options.pollIntervalMs ?? 500,
-        watchHint: options.watchHint ?? true,
-        onChange: ([content]) => this.#reload(content as Buffer),
-        onReadError: (error) =>
-          (options.logger ?? silentLogger).warn({ file: options.file, err: error.message }, 'cannot read client CA bundle; keeping the last good one'),
-      },
-      [raw],
-    );
+    const logger = options.logger ?? silentLogger;
+    const metrics = options.metrics ?? noopMetrics;
+    source.on('change', (certs) => this.#reload(certs));
+    source.on('refused', ({ reason, error }) => {
+      if (reason === 'unreadable') {
+        logger.warn({ file: options.file, err: (error as Error).message }, 'cannot read client CA bundle; keeping the last good one');
+        return;
+      }
+      metrics.caBundleReload('error');
+      logger.warn({ file: options.file, code: (error as TargetAuthError).code }, 'new client CA bundle is unusable; keeping the last good one');
+    });
   }
 
   /** Loads `options.file` (throws a coded error when unusable) and starts watching it. */
   static async open(options: CaBundleWatcherOptions): Promise<CaBundleWatcher> {
     const metrics = options.metrics ?? noopMetrics;
-    let raw: Buffer;
+    let source: FileSource<ParsedCertificate[]>;
     try {
-      raw = await readFile(options.file);
-    } catch (cause) {
-      metrics.caBundleReload('error');
-      throw new TargetAuthError('TARGET_AUTH_ERR_CA_BUNDLE_READ', `cannot read client CA bundle ${options.file}`, { cause });
-    }
-    let certs: ParsedCertificate[];
-    try {
-      certs = parseCaBundle(raw, options.file);
+      source = await FileSource.open({
+        files: [options.file],
+        intervalMs: options.pollIntervalMs ?? 500,
+        watchHint: options.watchHint ?? true,
+        unreadable: (file, cause) => new TargetAuthError('TARGET_AUTH_ERR_CA_BUNDLE_READ', `cannot read client CA bundle ${file}`, { cause }),
+        parse: ([content]) => parseCaBundle(content as Buffer, options.file),
+      });
     } catch (e) {
       metrics.caBundleReload('error');
       throw e;
     }
     const now = (options.now ?? (() => new Date()))();
-    const bundle = bundleFrom(certs, 1, now);
-    metrics.caBundleReload('success', certs.length, now);
-    const watcher = new CaBundleWatcher(options, bundle, raw);
-    watcher.#poller.start();
+    const bundle = bundleFrom(source.current, 1, now);
+    metrics.caBundleReload('success', bundle.certificates.length, now);
+    const watcher = new CaBundleWatcher(options, source, bundle);
+    source.start();
     return watcher;
   }
 
@@ -126,27 +126,19 @@ export class CaBundleWatcher implements CaBundleSource {
   }
 
   /** Checks the file now (tests and SIGHUP); resolves once any change has been applied. */
-  checkNow(): Promise<void> {
-    return this.#poller.check();
+  async checkNow(): Promise<void> {
+    await this.#source.check();
   }
 
   /** Stops watching; `current()` keeps returning the last bundle. */
   close(): void {
-    this.#poller.close();
+    void this.#source.stop();
     this.#listeners.clear();
   }
 
-  #reload(content: Buffer): void {
+  #reload(certs: ParsedCertificate[]): void {
     const logger = this.#options.logger ?? silentLogger;
     const metrics = this.#options.metrics ?? noopMetrics;
-    let certs: ParsedCertificate[];
-    try {
-      certs = parseCaBundle(content, this.#options.file);
-    } catch (e) {
-      metrics.caBundleReload('error');
-      logger.warn({ file: this.#options.file, code: (e as TargetAuthError).code }, 'new client CA bundle is unusable; keeping the last good one');
-      return;
-    }
     const now = (this.#options.now ?? (() => new Date()))();
     this.#bundle = bundleFrom(certs, this.#bundle.generation + 1, now);
     metrics.caBundleReload('success', certs.length, now);

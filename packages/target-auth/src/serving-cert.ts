@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { FileSource } from '@certscrape/process-kit';
 import { TargetAuthError } from './errors.js';
-import { FilePoller } from './file-poller.js';
 import { silentLogger, type TargetAuthLogger } from './logger.js';
 import { noopMetrics, type TargetAuthMetrics } from './metrics.js';
 
@@ -48,68 +47,61 @@ export interface ServingCertReloaderOptions {
 }
 
 /**
- * `--tls-cert-file` / `--tls-private-key-file`, hot-reloaded AS A PAIR: loads once (fails fast
- * with a coded error), then polls both files and compares content; a new pair is taken only
- * when the certificate and key match, otherwise the last good pair stays (logged once).
+ * `--tls-cert-file` / `--tls-private-key-file`, hot-reloaded AS A PAIR on process-kit's
+ * FileSource: loads once (fails fast with a coded error), then polls both files and compares
+ * content; a new pair is taken only when the certificate and key match, otherwise the last good
+ * pair stays (logged once); a pair torn by a write in progress is re-read, not refused.
  */
 export class ServingCertReloader implements ServingPairSource {
-  #pair: ServingPair;
   readonly #listeners = new Set<(pair: ServingPair) => void>();
-  readonly #poller: FilePoller;
+  readonly #source: FileSource<ServingPair>;
 
-  private constructor(options: ServingCertReloaderOptions, pair: ServingPair) {
-    this.#pair = pair;
+  private constructor(options: ServingCertReloaderOptions, source: FileSource<ServingPair>) {
+    this.#source = source;
     const logger = options.logger ?? silentLogger;
     const metrics = options.metrics ?? noopMetrics;
-    this.#poller = new FilePoller(
-      {
-        files: [options.certFile, options.keyFile],
-        intervalMs: options.pollIntervalMs ?? 500,
-        watchHint: options.watchHint ?? true,
-        onReadError: (e) => logger.warn({ certFile: options.certFile, err: e.message }, 'cannot read serving certificate; keeping the last good pair'),
-        onChange: ([cert, key]) => {
-          const next = { cert: cert as Buffer, key: key as Buffer };
-          try {
-            assertServingPair(next, options.certFile);
-          } catch (e) {
-            metrics.servingCertReload('error');
-            logger.warn({ certFile: options.certFile, code: (e as TargetAuthError).code }, 'new serving certificate/key do not form a usable pair; keeping the last good pair');
-            return;
-          }
-          this.#pair = next;
-          metrics.servingCertReload('success');
-          logger.info({ certFile: options.certFile }, 'serving certificate reloaded');
-          for (const l of this.#listeners) {
-            try {
-              l(next);
-            } catch (err) {
-              logger.error({ err: (err as Error).message }, 'serving certificate listener failed');
-            }
-          }
-        },
-      },
-      [pair.cert, pair.key],
-    );
+    source.on('refused', ({ reason, error }) => {
+      if (reason === 'unreadable') {
+        logger.warn({ certFile: options.certFile, err: (error as Error).message }, 'cannot read serving certificate; keeping the last good pair');
+        return;
+      }
+      metrics.servingCertReload('error');
+      logger.warn({ certFile: options.certFile, code: (error as TargetAuthError).code }, 'new serving certificate/key do not form a usable pair; keeping the last good pair');
+    });
+    source.on('change', (next) => {
+      metrics.servingCertReload('success');
+      logger.info({ certFile: options.certFile }, 'serving certificate reloaded');
+      for (const l of this.#listeners) {
+        try {
+          l(next);
+        } catch (err) {
+          logger.error({ err: (err as Error).message }, 'serving certificate listener failed');
+        }
+      }
+    });
   }
 
   /** Loads the pair (throws `TARGET_AUTH_ERR_SERVING_PAIR_READ` / `_INVALID`) and starts polling. */
   static async open(options: ServingCertReloaderOptions): Promise<ServingCertReloader> {
-    let pair: ServingPair;
-    try {
-      const [cert, key] = await Promise.all([readFile(options.certFile), readFile(options.keyFile)]);
-      pair = { cert, key };
-    } catch (cause) {
-      throw new TargetAuthError('TARGET_AUTH_ERR_SERVING_PAIR_READ', `cannot read serving certificate/key (${options.certFile}, ${options.keyFile})`, { cause });
-    }
-    assertServingPair(pair, options.certFile);
+    const source = await FileSource.open<ServingPair>({
+      files: [options.certFile, options.keyFile],
+      intervalMs: options.pollIntervalMs ?? 500,
+      watchHint: options.watchHint ?? true,
+      unreadable: (_file, cause) => new TargetAuthError('TARGET_AUTH_ERR_SERVING_PAIR_READ', `cannot read serving certificate/key (${options.certFile}, ${options.keyFile})`, { cause }),
+      parse: ([cert, key]) => {
+        const pair = { cert: cert as Buffer, key: key as Buffer };
+        assertServingPair(pair, options.certFile);
+        return pair;
+      },
+    });
     (options.metrics ?? noopMetrics).servingCertReload('success');
-    const r = new ServingCertReloader(options, pair);
-    r.#poller.start();
+    const r = new ServingCertReloader(options, source);
+    source.start();
     return r;
   }
 
   current(): ServingPair {
-    return this.#pair;
+    return this.#source.current;
   }
 
   onChange(listener: (pair: ServingPair) => void): () => void {
@@ -118,12 +110,12 @@ export class ServingCertReloader implements ServingPairSource {
   }
 
   /** Checks the files now; resolves once any change has been applied. */
-  checkNow(): Promise<void> {
-    return this.#poller.check();
+  async checkNow(): Promise<void> {
+    await this.#source.check();
   }
 
   close(): void {
-    this.#poller.close();
+    void this.#source.stop();
     this.#listeners.clear();
   }
 }
