@@ -362,6 +362,10 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     phases,
     markers: [...markers, ...(await readSerialChangeMarkers(prometheus, runWindow))],
     order: scrapeJobs(targets).map((j) => j.job),
+    notes: [
+      `The cut and the outage concern the targets in network namespace ${plan.name}; kube-apiserver is not behind the cut, and cannot serve its own /metrics while it is stopped.`,
+      `Token control group: ${TOKEN_CONTROL_TARGETS.join(', ')} (every token scrape needs a TokenReview). Prometheus's token jobs are paused during the load step.`,
+    ],
   });
   const headline = {
     cutCert: { phase: 'cut', paths: CERT_PATHS, targets: NAMESPACE_TARGETS },

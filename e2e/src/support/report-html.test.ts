@@ -35,12 +35,13 @@ describe('the report picture (latest.html)', () => {
     );
   });
 
-  it('marks every marker with a numbered line and lists it under the picture', () => {
+  it('marks every marker with a numbered line and lists it, and the notes, under the picture', () => {
     fc.assert(
       fc.property(arbitraryUpTimeline, (t) => {
         const html = render(t);
         expect(count(html, /<g class="marker">/g)).toBe(t.markers.length);
         expect(count(html, /<ol class="markers">[\s\S]*?<\/ol>/g)).toBe(t.markers.length ? 1 : 0);
+        expect(count(/<ul class="notes">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '', /<li>/g)).toBe(t.notes?.length ?? 0);
       }),
     );
   });

@@ -63,6 +63,7 @@ export function renderReportHtml(picture: ReportPicture): string {
     `<p class="verdict ${allHold ? 'holds' : 'fails'}">${allHold ? 'Every claim holds.' : 'Some claims do NOT hold.'}</p>`,
     renderTimelineSvg(timeline),
     renderMarkerList(timeline),
+    timeline.notes?.length ? `<ul class="notes">\n${timeline.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('\n')}\n</ul>` : '',
     renderVerdictTable(verdicts),
     renderJobTable(timeline),
     '</body></html>',
@@ -200,6 +201,7 @@ svg.timeline{display:block;font-size:11px}
 .row-label{fill:#212529}.row-label .path{fill:#495057;font-weight:bold}
 .marker line{stroke:#1c7ed6;stroke-width:1.5;stroke-dasharray:4 3}.marker line.leader{stroke-dasharray:none}.marker circle{fill:#1c7ed6}.marker text{fill:#fff;font-size:10px;font-weight:bold}
 .axis line{stroke:#868e96}.axis text{fill:#495057;font-size:10px}
+ul.notes{font-size:12px;color:#495057;margin:4px 0 0;padding-left:${PLOT_X}px}
 ol.markers{font-size:12px;margin:4px 0 0;padding-left:${PLOT_X}px}ol.markers time{color:#495057;font-family:"DejaVu Sans Mono",monospace}
 table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #dee2e6;padding:3px 8px;text-align:left}
 thead th{background:#f1f3f5}

@@ -44,6 +44,7 @@ export interface UpTimelineRequest {
   readonly markers?: readonly TimelineMarker[];
   /** Job keys (`<target>/<path>`) in display order; jobs not listed follow, sorted. */
   readonly order?: readonly string[];
+  readonly notes?: readonly string[];
 }
 
 /** Reads every `up` sample of the run from Prometheus, in one query, into an {@link UpTimeline}. */
@@ -56,6 +57,7 @@ export async function readUpTimeline(prometheus: PrometheusServer, request: UpTi
     phases: [...request.phases].sort((a, b) => a.startMs - b.startMs),
     markers: [...(request.markers ?? [])].sort((a, b) => a.atMs - b.atMs),
     series: toUpSeries(result, request.window, request.order),
+    ...(request.notes?.length ? { notes: [...request.notes] } : {}),
   };
 }
 

@@ -43,6 +43,8 @@ export interface UpTimeline {
   readonly markers: readonly TimelineMarker[];
   /** One per job, in display order (targets outer, paths inner). */
   readonly series: readonly UpSeries[];
+  /** What a reader needs to read the picture right (shown under it), e.g. why a row is red on purpose. */
+  readonly notes?: readonly string[];
 }
 
 /** A window in ms since the epoch; both ends belong to it. */

@@ -36,5 +36,6 @@ export function scenarioLikeTimeline(): UpTimeline {
       { atMs: s(253.1), label: 'node-app proxy: serial 5e6f7a8b.. first presented' },
     ],
     series,
+    notes: ['kube-apiserver is not behind the cut, and cannot serve its own /metrics while it is stopped.', 'Token jobs are paused during the load step.'],
   };
 }

@@ -18,8 +18,9 @@ export const arbitraryUpTimeline: fc.Arbitrary<UpTimeline> = fc
     jobs: fc.uniqueArray(fc.record({ target: fc.constantFrom(...TARGETS), path: fc.constantFrom(...PATHS) }), { minLength: 1, maxLength: 10, selector: (j) => `${j.target}/${j.path}` }),
     samples: fc.array(fc.uniqueArray(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), up: fc.constantFrom(0, 1) }), { maxLength: 120, selector: (s) => s.at }), { minLength: 10, maxLength: 10 }),
     markers: fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), label: fc.string({ maxLength: 30 }) }), { maxLength: 3 }),
+    notes: fc.array(fc.string({ maxLength: 40 }), { maxLength: 2 }),
   })
-  .map(({ spanMs, offset, interval, cuts, jobs, samples, markers }) => {
+  .map(({ spanMs, offset, interval, cuts, jobs, samples, markers, notes }) => {
     const startMs = T0 + offset;
     const at = (f: number): number => startMs + Math.round(f * spanMs);
     const edges = [...new Set(cuts.map(at))].sort((a, b) => a - b);
@@ -34,7 +35,8 @@ export const arbitraryUpTimeline: fc.Arbitrary<UpTimeline> = fc
       const ss: UpSample[] = [...byT.entries()].sort((a, b) => a[0] - b[0]);
       return { ...j, samples: ss };
     });
-    return { intervalSeconds: interval, startMs, endMs: startMs + spanMs, phases, markers: markers.map((m) => ({ atMs: at(m.at), label: m.label })).sort((a, b) => a.atMs - b.atMs), series };
+    const drawn = markers.map((m) => ({ atMs: at(m.at), label: m.label })).sort((a, b) => a.atMs - b.atMs);
+    return { intervalSeconds: interval, startMs, endMs: startMs + spanMs, phases, markers: drawn, series, ...(notes.length ? { notes } : {}) };
   });
 
 /** The report a scenario would write for `timeline`: headline numbers and every per-target phase count, from the samples. */
