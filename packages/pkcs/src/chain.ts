@@ -27,8 +27,9 @@ export interface VerifyChainOptions {
   readonly skewSeconds?: number;
   /**
    * The required extended key usage (x509.Verify's `KeyUsages`). When given, every certificate of the
-   * chain that carries an EKU extension must allow it — the leaf by listing exactly this OID
-   * (anyExtendedKeyUsage does not count for the leaf), an issuer by listing it or anyExtendedKeyUsage.
+   * chain that carries an EKU extension must list exactly this OID (anyExtendedKeyUsage does not count:
+   * OpenSSL's reading). For clientAuth, a leaf with keyUsage must also allow digitalSignature or
+   * keyAgreement (OpenSSL's sslclient purpose).
    */
   readonly requiredEku?: string;
   /** Maximum number of issuers (intermediates + root) above the leaf. Default 5. */
@@ -77,6 +78,10 @@ export async function verifyChain(leaf: ParsedCertificate, options: VerifyChainO
   if (options.requiredEku !== undefined) {
     if (leaf.extensions.some((e) => e.oid === OID.extKeyUsage) && !(leaf.extendedKeyUsage ?? []).includes(options.requiredEku)) {
       return fail('eku', `leaf extended key usage does not include ${options.requiredEku}`);
+    }
+    // OpenSSL's sslclient purpose: a client leaf with keyUsage must allow digitalSignature or keyAgreement.
+    if (options.requiredEku === EKU_CLIENT_AUTH && leaf.keyUsage !== undefined && !leaf.keyUsage.includes('digitalSignature') && !leaf.keyUsage.includes('keyAgreement')) {
+      return fail('key-usage', 'leaf keyUsage allows neither digitalSignature nor keyAgreement');
     }
   }
   const rootIndex = indexBySubject(options.roots);
@@ -190,17 +195,17 @@ function issuerProblem(c: ParsedCertificate, below: number, now: Date, requiredE
   const pl = c.basicConstraints.pathLength;
   if (pl !== undefined && below > pl) return fail('path-length', `issuer ${describe(c)} allows ${pl} intermediate(s) below it, found ${below}`);
   // EKU nests (Go's checkChainForKeyUsage, OpenSSL's purpose check on CAs): an issuer that lists EKUs
-  // without the required one (or anyExtendedKeyUsage) cannot issue certificates for that use.
+  // without the required one cannot issue certificates for that use. anyExtendedKeyUsage does not count:
+  // Go accepts it, OpenSSL does not, and we take the stricter reading.
   if (requiredEku !== undefined && c.extensions.some((e) => e.oid === OID.extKeyUsage)) {
-    const ekus = c.extendedKeyUsage ?? [];
-    if (!ekus.includes(requiredEku) && !ekus.includes(EKU_ANY)) return fail('eku', `issuer ${describe(c)} extended key usage does not allow ${requiredEku}`);
+    if (!(c.extendedKeyUsage ?? []).includes(requiredEku)) return fail('eku', `issuer ${describe(c)} extended key usage does not list ${requiredEku}`);
   }
   const keyProblem = rsaVerifyKeyProblem(c.spki);
   if (keyProblem !== undefined) return fail('malformed', `issuer ${describe(c)} has an unusable key: ${keyProblem}`);
   return undefined;
 }
 
-const EKU_ANY = '2.5.29.37.0';
+const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 // ---- caches: imported issuer keys and verified (child, issuer) pairs, keyed by object identity ----
 

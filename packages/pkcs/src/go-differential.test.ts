@@ -89,7 +89,8 @@ export function deliberatelyStricter(m: ChainModel): string | undefined {
   const issuers: CertModel[] = [m.root, ...m.intermediates];
   if (m.root.bc !== 'ca') return 'a root must be CA:TRUE';
   if (issuers.some((c) => c.ku === 'no-cert-sign')) return 'an issuer with keyUsage must have keyCertSign';
-  if (m.leaf.eku === 'any') return 'anyExtendedKeyUsage does not make a leaf a client certificate';
+  if (m.leaf.eku === 'any' || issuers.some((c) => c.eku === 'any')) return 'anyExtendedKeyUsage does not stand for clientAuth (OpenSSL agrees)';
+  if (m.leaf.ku === 'no-cert-sign') return 'a client leaf with keyUsage needs digitalSignature or keyAgreement (OpenSSL sslclient)';
   return undefined;
 }
 
