@@ -55,7 +55,7 @@ describe.each<[string, () => Promise<{ report: E2eReport; timeline: UpTimeline }
     const probe = join(dir, 'measure.html');
     await writeFile(probe, html.replace('</body>', `${MEASURE}</body>`));
     const dom = await dumpDom(probe);
-    measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, '&') ?? 'null') as Measured;
+    measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&') ?? 'null') as Measured;
     const shot = join(dir, 'latest.png');
     await screenshot(htmlPath, shot, { width: 1280, height: measured.scrollHeight });
     png = PNG.sync.read(await readFile(shot));
