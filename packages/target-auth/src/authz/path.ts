@@ -7,10 +7,14 @@ export type NormalizedPath =
   | { readonly ok: true; readonly path: string; readonly encodedPath: string; readonly query: string; readonly changed: boolean }
   | { readonly ok: false; readonly reason: string };
 
-// Characters that may stand unencoded in a path segment (RFC 3986 pchar minus '%').
-const SAFE_RAW = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+// Characters that may stand unencoded in a path segment (RFC 3986 pchar minus '%' and ';').
+// ';' is never canonical: servlet-style upstreams (Tomcat, Jetty, Spring) cut `;params` off
+// every segment before resolving dot segments, so `/metrics/..;/admin` is `/admin` to them
+// while it is a child of `/metrics` to a prefix rule. A path containing ';' (raw or %3B) is
+// refused outright: no reading of it is shared by every upstream (docs/adr/0008).
+const SAFE_RAW = /^[A-Za-z0-9\-._~!$&'()*+,=:@/]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
-const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+const PCHAR = /[A-Za-z0-9\-._~!$&'()*+,=:@]/;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -19,7 +23,8 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
  * collapse, `.` and `..` segments are resolved (never above `/`), a trailing slash is kept.
  * Case is preserved (paths are case-sensitive, so `/METRICS` is not `/metrics`).
  * Refused (ok: false): anything else (`*`, empty), malformed percent-encoding, invalid UTF-8,
- * NUL/control characters, backslashes, raw `#`. Pure; the common canonical case allocates little.
+ * NUL/control characters, backslashes, raw `#`, and `;` raw or encoded (path parameters, which
+ * servlet-style upstreams strip before resolving `..`). Pure; the common canonical case allocates little.
  */
 export function normalizeRequestPath(rawUrl: string | undefined): NormalizedPath {
   if (rawUrl === undefined || rawUrl.length === 0) return { ok: false, reason: 'empty request target' };
@@ -46,6 +51,7 @@ export function normalizeRequestPath(rawUrl: string | undefined): NormalizedPath
     if (c < 0x20 || c === 0x7f || c === 0x5c /* \ */ || c === 0x23 /* # */) {
       return { ok: false, reason: 'control character, backslash or # in path' };
     }
+    if (c === 0x3b /* ; */) return { ok: false, reason: 'path parameter (;) in path' };
   }
 
   const out: string[] = [];

@@ -2,14 +2,20 @@ import type { IncomingMessage } from 'node:http';
 
 const EXACT = new Set(['authorization', 'proxy-authorization', 'x-forwarded-client-cert']);
 
-/** True for request headers that carry identity: X-Remote-*, Impersonate-*, Authorization, ... */
+/**
+ * True for request headers that carry identity: X-Remote-*, Impersonate-*, Authorization, ...
+ * compared by the name as CGI/WSGI/Rack/PHP and nginx (`underscores_in_headers on`) fold it:
+ * `_` is `-`, so `X_Remote_User` and `Impersonate_User` count too (docs/adr/0008).
+ */
 export function isIdentityHeader(lowerCaseName: string): boolean {
-  return EXACT.has(lowerCaseName) || lowerCaseName.startsWith('x-remote-') || lowerCaseName.startsWith('impersonate-');
+  const n = lowerCaseName.includes('_') ? lowerCaseName.replaceAll('_', '-') : lowerCaseName;
+  return EXACT.has(n) || n.startsWith('x-remote-') || n.startsWith('impersonate-');
 }
 
 /**
  * Removes identity-bearing headers (`X-Remote-*`, `Impersonate-*`, `Authorization`,
- * `Proxy-Authorization`, `X-Forwarded-Client-Cert`) from `req.headers` and `req.rawHeaders`,
+ * `Proxy-Authorization`, `X-Forwarded-Client-Cert`, under any `_`/`-` spelling; see
+ * {@link isIdentityHeader}) from `req.headers` and `req.rawHeaders`,
  * so nothing downstream (handler, upstream) can be fooled by a client-supplied identity.
  */
 export function stripIdentityHeaders(req: IncomingMessage): void {

@@ -7,6 +7,10 @@ import { admitRequestFraming, refuseRequest, type ForwardableFraming } from './w
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
 // Never copied from the client: the upstream request's framing is set from decideRequestFraming.
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
+// Only names of letters, digits and '-' are forwarded (nginx's default, `ignore_invalid_headers`):
+// upstreams that fold `_` (and `.`) into `-` would otherwise read `X_Remote_User` as an identity
+// header under a spelling no deny-list can enumerate (docs/adr/0008).
+const FORWARDABLE_NAME = /^[A-Za-z0-9-]+$/;
 
 /** Options of {@link createUpstreamProxy}. */
 export interface UpstreamProxyOptions {
@@ -26,8 +30,9 @@ export interface UpstreamProxyOptions {
  * `decideRequestFraming` through {@link admitRequestFraming} (a refusal is answered 400/501 with
  * `Connection: close`, condemns the connection, and nothing is forwarded), and the upstream
  * request's `Content-Length`/`Transfer-Encoding` are set from that decision, never copied.
- * Hop-by-hop headers are dropped; identity headers are dropped again defensively;
- * `X-Forwarded-For`/`-Proto`/`-Host` are set. Upstream failure -> 502 with a generic body.
+ * Hop-by-hop headers, names with characters other than letters, digits and `-`, and identity
+ * headers (again, defensively) are dropped; `X-Forwarded-For`/`-Proto`/`-Host` are set.
+ * Upstream failure -> 502 with a generic body.
  */
 export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandler & { readonly agent: Agent } {
   const agent = options.agent ?? new Agent({ keepAlive: true, maxFreeSockets: 16 });
@@ -89,8 +94,9 @@ function forwardHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   );
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {
-    // HTTP/2 pseudo-headers (`:path`, `:authority`, …) are not header fields of the upstream request.
-    if (v === undefined || k.startsWith(':') || HOP_BY_HOP.has(k) || FRAMING.has(k) || connectionTokens.has(k) || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
+    // HTTP/2 pseudo-headers (`:path`, `:authority`, …) are not header fields of the upstream request
+    // (FORWARDABLE_NAME excludes them with every other name outside [A-Za-z0-9-]).
+    if (v === undefined || !FORWARDABLE_NAME.test(k) || HOP_BY_HOP.has(k) || FRAMING.has(k) || connectionTokens.has(k) || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
     out[k] = v;
   }
   return out;

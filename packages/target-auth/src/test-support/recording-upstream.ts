@@ -21,8 +21,6 @@ export interface RecordingUpstream {
   readonly parseErrors: string[];
   /** The raw bytes received, one buffer per connection. */
   streams(): Buffer[];
-  /** Forgets everything recorded so far. */
-  reset(): void;
   close(): Promise<void>;
 }
 
@@ -71,11 +69,6 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     parsed,
     parseErrors,
     streams: () => streams.map((s) => Buffer.concat(s)).filter((b) => b.length > 0),
-    reset: () => {
-      parsed.length = 0;
-      parseErrors.length = 0;
-      for (const s of streams) s.length = 0; // open connections keep recording into their buffer
-    },
     close: async () => {
       for (const s of open) s.destroy();
       await new Promise<void>((r) => tcp.close(() => r()));
