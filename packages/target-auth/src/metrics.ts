@@ -72,6 +72,7 @@ export function createTargetAuthMetrics(options: { registry?: Registry } = {}): 
   const delegated = new Counter({ name: 'certscrape_target_auth_delegated_requests_total', help: 'TokenReview/SubjectAccessReview requests sent to kube-apiserver.', labelNames: ['api', 'result'], registers });
   const cache = new Counter({ name: 'certscrape_target_auth_delegated_cache_lookups_total', help: 'Delegated authn/authz cache lookups.', labelNames: ['api', 'result'], registers });
   const disagreements = new Counter({ name: 'certscrape_target_auth_chain_verdict_disagreements_total', help: 'Full TLS handshakes where OpenSSL and pkcs judged the client chain differently (refused either way).', labelNames: ['accepted_by'], registers });
+  for (const by of ['openssl', 'pkcs']) disagreements.labels(by).inc(0); // exported from the start, for alerting
 
   return {
     registry,

@@ -1,0 +1,124 @@
+// The authenticator's verdict rules beyond one chain check: OpenSSL AND pkcs on a full handshake (counted and
+// logged when they disagree), pkcs alone on a resumed session, failures cached per chain fingerprint briefly,
+// and the subject read as Go (kube-apiserver) reads it. The socket is a stand-in exposing exactly what Node's
+// TLSSocket gives the authenticator (peer chain, `authorized`, `authorizationError`, `isSessionReused()`).
+import { createHash } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { parseCertificate } from '@certscrape/pkcs';
+import { createTestCa, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
+import { goCertificateNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex, withSubject } from '@certscrape/pkcs/testing/oracles';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { staticCaBundle } from '../ca-bundle.js';
+import { createTargetAuthMetrics } from '../metrics.js';
+import { countingCrypto } from '../test-support/counting-crypto.js';
+import { SCRAPER } from '../test-support/fixtures.js';
+import { ClientCertAuthenticator, userFromSubject } from './client-cert-authenticator.js';
+
+function fakeSocket(chainDer: readonly Uint8Array[], o: { authorized: boolean; error?: string; resumed?: boolean }): TLSSocket {
+  const node = (i: number): Record<string, unknown> | undefined => {
+    const der = chainDer[i];
+    if (der === undefined) return undefined;
+    return { raw: Buffer.from(der), fingerprint256: createHash('sha256').update(der).digest('hex'), issuerCertificate: node(i + 1) };
+  };
+  return { getPeerCertificate: () => node(0), authorized: o.authorized, authorizationError: o.error, isSessionReused: () => o.resumed ?? false } as unknown as TLSSocket;
+}
+
+let ca: TestCa;
+beforeAll(async () => {
+  ca = await createTestCa({ commonName: 'verdicts CA' });
+});
+
+describe('OpenSSL and pkcs must both accept on a full handshake', () => {
+  it.each<[string, { authorized: boolean; resumed?: boolean }, boolean, number]>([
+    ['both accept -> authenticated', { authorized: true }, true, 0],
+    ['OpenSSL refused, pkcs accepts, full handshake -> refused, one disagreement counted', { authorized: false }, false, 1],
+    ['OpenSSL refused on a resumed session (no fresh verdict) -> pkcs decides', { authorized: false, resumed: true }, true, 0],
+  ])('%s', async (_name, socket, ok, disagreements) => {
+    const leaf = await issueTestLeaf(ca, { commonName: SCRAPER });
+    const metrics = createTargetAuthMetrics();
+    const warnings: object[] = [];
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), metrics, logger: { info: () => undefined, error: () => undefined, warn: (o) => warnings.push(o) } });
+    const r = await auth.authenticateSocket(fakeSocket([leaf.certificate.der], { ...socket, error: socket.authorized ? undefined : 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }));
+    expect(r?.ok).toBe(ok);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`certscrape_target_auth_chain_verdict_disagreements_total{accepted_by="pkcs"} ${disagreements}`);
+    expect(warnings.length).toBe(disagreements);
+  });
+
+  it('pkcs refusing what OpenSSL accepted is counted as accepted_by="openssl" and stays refused', async () => {
+    const other = await createTestCa();
+    const leaf = await issueTestLeaf(other, { commonName: SCRAPER });
+    const metrics = createTargetAuthMetrics();
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), metrics });
+    const r = await auth.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: true }));
+    expect(r?.ok).toBe(false);
+    expect(await metrics.registry.metrics()).toContain('certscrape_target_auth_chain_verdict_disagreements_total{accepted_by="openssl"} 1');
+  });
+});
+
+describe('failed chains are answered from cache per fingerprint, briefly', () => {
+  it('a client reconnecting with the same refused chain costs no signature check until failureTtlMs passes', async () => {
+    const impostor = await createTestCa({ commonName: 'verdicts CA' }); // same name, other key: a signature check is needed to refuse
+    const leaf = await issueTestLeaf(impostor, { commonName: SCRAPER });
+    const counting = countingCrypto();
+    let now = Date.now();
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), crypto: counting.crypto, now: () => now, failureTtlMs: 5_000 });
+    const connect = () => auth.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: false }));
+    expect((await connect())?.ok).toBe(false);
+    const first = counting.verifications();
+    expect(first).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) expect((await connect())?.ok).toBe(false);
+    expect(counting.verifications()).toBe(first);
+    now += 5_001;
+    expect((await connect())?.ok).toBe(false);
+    expect(counting.verifications()).toBeGreaterThan(first);
+  });
+});
+
+describe('userFromSubject reads the subject as kube-apiserver (Go) does', () => {
+  it.each<[string, { subject: [string, string][] }, string | { name: string; groups: string[] }]>([
+    ['CN "\\ufeff<scraper>" in O "\\ufeffsystem:masters" is refused (it is neither the scraper nor system:masters to Go)', { subject: [['CN', `\ufeff${SCRAPER}`], ['O', '\ufeffsystem:masters']] }, 'refused'],
+    ['a CN with U+200B is refused', { subject: [['CN', `${SCRAPER}\u200b`]] }, 'refused'],
+    ['an O with U+0000 is refused', { subject: [['CN', SCRAPER], ['O', 'a\u0000']] }, 'refused'],
+    ['an empty O is refused (Go would make it a group "")', { subject: [['CN', SCRAPER], ['O', '']] }, 'refused'],
+    ['CN and two O become the user and groups, in order', { subject: [['CN', SCRAPER], ['O', 'b'], ['O', 'a']] }, { name: SCRAPER, groups: ['b', 'a'] }],
+  ])('%s', async (_name, o, expected) => {
+    const { hostileNameDer } = await import('@certscrape/pkcs/testing');
+    const leaf = await issueTestLeaf(ca, { subject: hostileNameDer(o.subject.map(([type, value]) => [{ type, value }])) });
+    const u = userFromSubject(leaf.certificate);
+    expect(typeof u === 'string' ? 'refused' : { name: u.name, groups: [...u.groups] }).toEqual(expected);
+  });
+
+  const runs = 300 * Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
+  const seed = Number(process.env.CERTSCRAPE_FUZZ_SEED ?? Date.now() % 1_000_000);
+  it(`${runs} generated subjects: whenever a user is accepted it is Go's CommonName and Organization exactly (seed ${seed})`, async () => {
+    goOracleBinary(); // no Go toolchain: fail, never skip
+    const template = (await issueTestLeaf(ca)).certificate.der;
+    const names = fc.sample(fc.oneof(nameArb([SCRAPER, 'system:masters']), identityNameArb(SCRAPER, ['system:monitoring'])), { numRuns: runs, seed });
+    const ders = names.map((n) => withSubject(template, n.der, 'certificate'));
+    const go = goCertificateNames(ders);
+    const problems: string[] = [];
+    let accepted = 0;
+    ders.forEach((der, i) => {
+      let cert;
+      try {
+        cert = parseCertificate(der);
+      } catch {
+        if (go[i]!.error === undefined) problems.push(`pkcs refuses a certificate Go parses: ${Buffer.from(names[i]!.der).toString('hex')}`);
+        return;
+      }
+      const u = userFromSubject(cert);
+      if (typeof u === 'string') return;
+      accepted++;
+      const g = go[i]!;
+      const goUser = { name: utf8FromHex(g.commonNameHex), groups: g.organizationHex.map(utf8FromHex) };
+      if (g.error !== undefined || u.name !== goUser.name || JSON.stringify(u.groups) !== JSON.stringify(goUser.groups)) {
+        problems.push(`${Buffer.from(names[i]!.der).toString('hex')}: ours ${JSON.stringify(u)} vs go ${JSON.stringify(g)}`);
+      }
+      if (/[\p{Cc}\p{Cf}]/u.test(u.name + u.groups.join(''))) problems.push(`accepted a control/format character: ${JSON.stringify(u)}`);
+    });
+    expect(problems.slice(0, 10)).toEqual([]);
+    expect(accepted).toBeGreaterThan(runs / 20);
+  }, 120_000);
+});
