@@ -3,7 +3,7 @@
 // Secret, CSR delete, state) with no step that re-reads or re-decides what the view already said.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { V1CertificateSigningRequest, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
-import { importPrivateKeyPem } from '@certscrape/pkcs';
+import { generateKeyPair, importPrivateKeyPem } from '@certscrape/pkcs';
 import { createTestCa, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
 import { createCsrPolicy } from '@certscrape/identity';
 import { DEFAULT_BACKOFF } from './backoff.js';
@@ -25,7 +25,7 @@ const settings: CertificateSettings = {
 const deps: CertificateStepDeps = {
   random: () => 0.5,
   randomBytes: (n) => new Uint8Array(n).fill(7),
-  generateKey: async () => (await import('@certscrape/pkcs')).generateKeyPair(),
+  generateKey: () => generateKeyPair(),
   crypto: globalThis.crypto,
 };
 const NOW = new Date();

@@ -81,11 +81,6 @@ describe('denied CSRs', () => {
     // The approver now allows it: the next (or current) CSR is approved and the Secret appears.
     approval = await startApproval(admin, cluster, dir);
     process.stderr.write(`[monitoring-operator it] approvals by: ${approval.mode}\n`);
-    const pendingName = csrs.created[DENIALS]!.name;
-    const current = await admin.certs.readCertificateSigningRequest({ name: pendingName }).catch(() => undefined);
-    if (current && !(current.status?.conditions ?? []).length && approval.mode !== 'real csr-approver') {
-      await decideCsr(admin, pendingName, 'Approved', 'allowed now');
-    }
     await waitForValidSecret(admin, NS, () => true, 60_000);
     await waitFor('the failure gauge to reset', async () => (await operator.metric('certscrape_monitoring_operator_issuance_failures')) === 0);
     expect(await operator.metric('certscrape_monitoring_operator_csr_outcomes_total{outcome="issued"}')).toBe(1);

@@ -83,6 +83,7 @@ describe('monitoring-operator against the local control plane', () => {
   }, 150_000);
 
   it('used exactly one CSR, with the generateName prefix, label, signer and usages, created by the operator SA, and deleted it after use', async () => {
+    await csrs.assertWatchedThroughout();
     expect(csrs.created).toHaveLength(1);
     const first = csrs.created[0]!.csr;
     expect(first.metadata?.name).toMatch(/^certscrape-metrics-client-/);
@@ -176,6 +177,8 @@ describe('monitoring-operator against the local control plane', () => {
   });
 
   it('never wrote a mismatched pair, never emptied or deleted the Secret (every watched version checked)', async () => {
+    // "Every version" holds only if the recorder watched the whole time (no re-list gap).
+    await secrets.assertWatchedThroughout();
     const versions = await secrets.settle();
     expect(versions.length).toBeGreaterThan(0);
     // The only bad versions are the two the test itself wrote (tampering) and the test's delete.

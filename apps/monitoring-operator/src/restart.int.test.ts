@@ -89,6 +89,7 @@ describe('restart safety', () => {
     // Same CSR: the installed key is the one the first process generated, and no second CSR exists.
     expect(hex(cert.spki)).toBe(hex(requested.spki));
     await sleep(1_000);
+    await csrs.assertWatchedThroughout();
     expect(csrs.created.map((c) => c.name)).toEqual([name]);
     await waitFor('the pending state to be cleared', async () => {
       const p = await admin.core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS });

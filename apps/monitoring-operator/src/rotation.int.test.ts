@@ -66,6 +66,8 @@ describe('rotation with a short signing duration', () => {
         throw new Error(`${String(e)}\n${operator!.tail()}`);
       });
       await sleep(OBSERVE_MS);
+      // "Every version" holds only if the recorder watched the whole time (no re-list gap).
+      await secrets.assertWatchedThroughout();
       const versions = await secrets.settle();
 
       // Every version ever seen is a matching pair with agreeing annotations; never deleted.

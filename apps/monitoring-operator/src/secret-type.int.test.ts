@@ -54,6 +54,7 @@ describe('a Secret of another type', () => {
     const after = (await readSecret(admin, NS))!;
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
     expect(after.type).toBe('Opaque');
+    await csrs.assertWatchedThroughout();
     expect(csrs.created).toEqual([]);
     const events = (await admin.core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.reason === 'SecretTypeMismatch');
     expect(events).toHaveLength(1);

@@ -1,6 +1,5 @@
 // Integration-test harness: real processes (the BUILT operator and approver bins) against the
 // real local control plane. Test-only; excluded from the library build.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -11,12 +10,14 @@ import {
   CoreV1Api,
   KubeConfig,
   RbacAuthorizationV1Api,
-  Watch,
   type V1CertificateSigningRequest,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { certificateMatchesKey, importPrivateKeyPem, parseCertificate, type ParsedCertificate } from '@certscrape/pkcs';
+import { createInformer } from '@certscrape/kube-runtime';
 import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster';
+import { applyComponentRbac, ObjectRecorder, SupervisedProcess, waitFor as waitUntil, type RecordedVersion } from '@certscrape/local-cluster/testing';
+import type { KubeObject } from '@certscrape/local-cluster';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** apps/monitoring-operator */
@@ -32,20 +33,9 @@ export const CSR_LABEL_SELECTOR = 'certscrape.io/csr-subject=prometheus-k8s';
 /** Sleeps (test side only: the operator itself never polls). */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v as T;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await sleep(intervalMs);
-  }
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (the test kit's waitFor, argument order of these suites). */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  return waitUntil(probe, { what, timeoutMs, intervalMs });
 }
 
 /** Admin API clients on the cluster. */
@@ -76,151 +66,23 @@ export async function ensureNamespace(admin: Admin, name: string): Promise<void>
 }
 
 /**
- * The operator's RBAC, as in deploy/monitoring-operator (least privilege, names pinned):
- * CSRs cluster-wide; the client CA source in kube-system; in `namespace` the target Secret,
- * the pending-state Secret, the CA ConfigMap, events and the Lease.
+ * Grants the operator exactly deploy/monitoring-operator's RBAC (rendered from deploy/, applied
+ * server-side), its namespaced Role and RoleBinding moved into `namespace`. Returns what it
+ * applied (rbac.test.ts diffs it against the rendered manifests).
  */
-export async function grantOperator(admin: Admin, namespace: string): Promise<void> {
-  const subjects = [{ kind: 'ServiceAccount', name: OPERATOR_SA.name, namespace: OPERATOR_SA.namespace }];
-  await ignoreConflict(
-    admin.rbac.createClusterRole({
-      body: { metadata: { name: 'it-monitoring-operator' }, rules: [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch', 'delete'] }] },
-    }),
-  );
-  await ignoreConflict(
-    admin.rbac.createClusterRoleBinding({ body: { metadata: { name: 'it-monitoring-operator' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'it-monitoring-operator' }, subjects } }),
-  );
-  await ignoreConflict(
-    admin.rbac.createNamespacedRole({
-      namespace: 'kube-system',
-      body: { metadata: { name: 'it-monitoring-operator-client-ca' }, rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['extension-apiserver-authentication'], verbs: ['get', 'list', 'watch'] }] },
-    }),
-  );
-  await ignoreConflict(
-    admin.rbac.createNamespacedRoleBinding({
-      namespace: 'kube-system',
-      body: { metadata: { name: 'it-monitoring-operator-client-ca' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'it-monitoring-operator-client-ca' }, subjects },
-    }),
-  );
-  await ensureNamespace(admin, namespace);
-  await ignoreConflict(
-    admin.rbac.createNamespacedRole({
-      namespace,
-      body: {
-        metadata: { name: 'it-monitoring-operator' },
-        rules: [
-          { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['create'] },
-          { apiGroups: [''], resources: ['secrets'], resourceNames: ['metrics-client-certs', 'metrics-client-certs-pending'], verbs: ['get', 'list', 'watch', 'update'] },
-          { apiGroups: [''], resources: ['configmaps'], resourceNames: ['metrics-client-ca'], verbs: ['get', 'list', 'watch', 'update'] },
-          { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['certscrape-monitoring-operator'], verbs: ['get', 'update'] },
-        ],
-      },
-    }),
-  );
-  await ignoreConflict(
-    admin.rbac.createNamespacedRoleBinding({
-      namespace,
-      body: { metadata: { name: 'it-monitoring-operator' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'it-monitoring-operator' }, subjects },
-    }),
-  );
+export function grantOperator(admin: Admin, namespace: string): Promise<KubeObject[]> {
+  return applyComponentRbac(admin.kc, 'monitoring-operator', { namespace });
 }
 
-/** The approver's RBAC, as in deploy/csr-approver. */
-export async function grantApprover(admin: Admin, sa: { namespace: string; name: string }): Promise<void> {
-  const subjects = [{ kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace }];
-  await ignoreConflict(
-    admin.rbac.createClusterRole({
-      body: {
-        metadata: { name: 'it-csr-approver' },
-        rules: [
-          { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['get', 'list', 'watch'] },
-          { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
-          { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kube-apiserver-client'], verbs: ['approve'] },
-        ],
-      },
-    }),
-  );
-  await ignoreConflict(admin.rbac.createClusterRoleBinding({ body: { metadata: { name: 'it-csr-approver' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'it-csr-approver' }, subjects } }));
-  await ignoreConflict(
-    admin.rbac.createNamespacedRole({ namespace: 'default', body: { metadata: { name: 'it-csr-approver-events' }, rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }] } }),
-  );
-  await ignoreConflict(
-    admin.rbac.createNamespacedRoleBinding({
-      namespace: 'default',
-      body: { metadata: { name: 'it-csr-approver-events' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'it-csr-approver-events' }, subjects },
-    }),
-  );
+/** Grants the approver exactly deploy/csr-approver's RBAC (its own namespace, monitoring). */
+export function grantApprover(admin: Admin): Promise<KubeObject[]> {
+  return applyComponentRbac(admin.kc, 'csr-approver');
 }
 
-/** A spawned bin with its JSON log lines collected. */
-export class Proc {
-  readonly logs: Record<string, unknown>[] = [];
-  stdoutText = '';
-  stderrText = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  private readonly child: ChildProcess;
-
-  constructor(readonly name: string, bin: string, args: readonly string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let buf = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stdoutText += chunk;
-      buf += chunk;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        try {
-          this.logs.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          this.logs.push({ raw: line });
-        }
-      }
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderrText += chunk));
-    this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve({ code, signal });
-      }),
-    );
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get alive(): boolean {
-    return this.exitInfo === undefined;
-  }
-
-  /** Waits for a log line matching `pred`; returns it. */
-  waitForLog(what: string, pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000, from = 0): Promise<Record<string, unknown>> {
-    return waitFor(`${this.name} log: ${what}`, () => this.logs.slice(from).find(pred), timeoutMs, 50);
-  }
-
-  /** SIGKILL, no cleanup chance. */
-  async kill9(): Promise<void> {
-    if (!this.alive) return;
-    process.kill(this.pid, 'SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM, then SIGKILL after 5 s. */
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    process.kill(this.pid, 'SIGTERM');
-    const t = setTimeout(() => this.alive && process.kill(this.pid, 'SIGKILL'), 5_000);
-    await this.exited;
-    clearTimeout(t);
-  }
-
-  /** A short dump for failure messages. */
-  tail(n = 30): string {
-    return `${this.stdoutText.split('\n').slice(-n).join('\n')}\n--- stderr ---\n${this.stderrText.slice(-3000)}`;
+/** A spawned bin (the test kit's supervisor) with its JSON log lines collected. */
+export class Proc extends SupervisedProcess {
+  constructor(name: string, bin: string, args: readonly string[], env: Record<string, string> = {}) {
+    super({ name, command: process.execPath, args: [bin, ...args], env });
   }
 }
 
@@ -278,38 +140,51 @@ export async function decideCsr(admin: Admin, name: string, decision: 'Approved'
   }
 }
 
-/** A cluster-wide CSR watch (as admin) recording every CSR the operator SA creates, in order. */
+/** A CSR the operator SA created while the recorder watched. */
+export interface CreatedCsr {
+  readonly name: string;
+  /** Wall-clock ms of its ADDED event. */
+  readonly at: number;
+  readonly csr: V1CertificateSigningRequest;
+}
+
+/**
+ * Records every CSR of the operator's label (as admin, through an informer) and lists those the
+ * operator SA created after the recorder started, in order. Call {@link assertWatchedThroughout}
+ * before relying on "no other CSR was created".
+ */
 export class CsrRecorder {
-  readonly created: { name: string; at: number; csr: V1CertificateSigningRequest }[] = [];
-  readonly latest = new Map<string, V1CertificateSigningRequest>();
-  private abort: AbortController | undefined;
-  private onCreate: ((csr: V1CertificateSigningRequest) => void) | undefined;
+  readonly created: CreatedCsr[] = [];
+  private recorder: ObjectRecorder<V1CertificateSigningRequest> | undefined;
 
   constructor(private readonly admin: Admin, private readonly requester = OPERATOR_USERNAME) {}
 
   async start(onCreate?: (csr: V1CertificateSigningRequest) => void): Promise<void> {
-    this.onCreate = onCreate;
-    const list = await this.admin.certs.listCertificateSigningRequest({ labelSelector: CSR_LABEL_SELECTOR });
-    const seen = new Set(list.items.map((c) => c.metadata?.name));
-    this.abort = await new Watch(this.admin.kc).watch(
-      '/apis/certificates.k8s.io/v1/certificatesigningrequests',
-      { labelSelector: CSR_LABEL_SELECTOR, resourceVersion: list.metadata?.resourceVersion },
-      (phase, obj: V1CertificateSigningRequest) => {
-        const name = obj.metadata?.name ?? '';
-        if (phase === 'DELETED') return;
-        this.latest.set(name, obj);
-        if (phase === 'ADDED' && !seen.has(name) && obj.spec?.username === this.requester) {
-          seen.add(name);
-          this.created.push({ name, at: Date.now(), csr: obj });
-          this.onCreate?.(obj);
-        }
+    const informer = createInformer<V1CertificateSigningRequest>(this.admin.kc, {
+      name: 'it-csr-recorder',
+      path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
+      labelSelector: CSR_LABEL_SELECTOR,
+      list: () => this.admin.certs.listCertificateSigningRequest({ labelSelector: CSR_LABEL_SELECTOR }),
+    });
+    this.recorder = new ObjectRecorder(informer, {
+      name: 'CSR recorder',
+      onCreate: (csr) => {
+        if (csr.spec?.username !== this.requester) return;
+        this.created.push({ name: csr.metadata?.name ?? '', at: Date.now(), csr });
+        onCreate?.(csr);
       },
-      () => undefined,
-    );
+    });
+    await this.recorder.start();
+  }
+
+  /** Fails unless the recorder saw every CSR event since it started (see ObjectRecorder). */
+  assertWatchedThroughout(): Promise<void> {
+    if (!this.recorder) return Promise.reject(new Error('CSR recorder was never started'));
+    return this.recorder.assertWatchedThroughout();
   }
 
   stop(): void {
-    this.abort?.abort();
+    void this.recorder?.stop();
   }
 }
 
@@ -323,36 +198,41 @@ export interface SecretVersion {
   readonly problems: readonly string[];
 }
 
-/** Watches the target Secret (as admin) and checks EVERY version it sees. */
+/**
+ * Watches the target Secret (as admin, through an informer) and checks EVERY version it sees.
+ * A claim over every version holds only with {@link assertWatchedThroughout}.
+ */
 export class SecretRecorder {
-  readonly versions: SecretVersion[] = [];
-  private abort: AbortController | undefined;
-  private pending: Promise<void> = Promise.resolve();
+  private readonly recorder: ObjectRecorder<V1Secret, { cert: ParsedCertificate | undefined; problems: string[] }>;
 
-  constructor(private readonly admin: Admin, private readonly namespace: string, private readonly name = 'metrics-client-certs') {}
-
-  async start(): Promise<void> {
-    this.abort = await new Watch(this.admin.kc).watch(
-      `/api/v1/namespaces/${this.namespace}/secrets`,
-      { fieldSelector: `metadata.name=${this.name}` },
-      (phase, obj: V1Secret) => {
-        const at = Date.now();
-        // Check sequentially so versions stay in order.
-        this.pending = this.pending.then(async () => {
-          this.versions.push({ at, phase, resourceVersion: obj.metadata?.resourceVersion ?? '', ...(await checkSecretPair(obj)) });
-        });
-      },
-      () => undefined,
-    );
+  constructor(admin: Admin, namespace: string, name = 'metrics-client-certs') {
+    const fieldSelector = `metadata.name=${name}`;
+    const informer = createInformer<V1Secret>(admin.kc, {
+      name: 'it-secret-recorder',
+      path: `/api/v1/namespaces/${namespace}/secrets`,
+      fieldSelector,
+      list: () => admin.core.listNamespacedSecret({ namespace, fieldSelector }),
+    });
+    this.recorder = new ObjectRecorder(informer, { name: `Secret ${namespace}/${name} recorder`, inspect: (obj) => checkSecretPair(obj) });
   }
 
+  async start(): Promise<void> {
+    await this.recorder.start();
+  }
+
+  /** Every version seen so far, each checked. */
   async settle(): Promise<SecretVersion[]> {
-    await this.pending;
-    return this.versions;
+    const versions = await this.recorder.settle();
+    return versions.map((v: RecordedVersion<V1Secret, { cert: ParsedCertificate | undefined; problems: string[] }>) => ({ at: v.at, phase: v.phase, resourceVersion: v.resourceVersion, ...v.inspection }));
+  }
+
+  /** Fails unless the recorder saw every version since it started. */
+  assertWatchedThroughout(): Promise<void> {
+    return this.recorder.assertWatchedThroughout();
   }
 
   stop(): void {
-    this.abort?.abort();
+    void this.recorder.stop();
   }
 }
 
@@ -433,26 +313,25 @@ export function containsKeyMaterial(text: string, keyPem: string): boolean {
   return text.includes('PRIVATE KEY') || (body.length > 0 && text.includes(body.slice(0, 32)));
 }
 
-/** Whatever approves the operator's CSRs in a test where the approver is not the subject. */
+/** The real csr-approver, approving the operator's CSRs in tests where it is not the subject. */
 export interface Approval {
-  readonly mode: 'real csr-approver' | 'manual (admin /approval)';
+  readonly mode: 'real csr-approver';
   stop(): Promise<void>;
 }
 
 /**
- * Starts the real csr-approver bin (monitoring/csr-approver SA, deploy/ RBAC) when it is built;
- * otherwise approves every CSR the operator SA creates, as admin, through /approval.
+ * Starts the real csr-approver bin (monitoring/csr-approver SA, exactly deploy/csr-approver's
+ * RBAC). The approver is a hard prerequisite: when it is not built this fails with the command
+ * that builds it, never falls back to approving as admin.
  */
 export async function startApproval(admin: Admin, cluster: LocalCluster, dir: string): Promise<Approval> {
-  if (approverBuilt()) {
-    await grantApprover(admin, { namespace: 'monitoring', name: 'csr-approver' });
-    const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: 'monitoring', name: 'csr-approver', out: join(dir, 'approver.kubeconfig') });
-    const proc = startApprover(kubeconfig);
-    return { mode: 'real csr-approver', stop: () => proc.stop() };
+  if (!approverBuilt()) {
+    throw new Error(`the csr-approver is not built (${APPROVER_DIST} missing): the operator's integration tests need the real approver. Build it with: npx nx build @certscrape/csr-approver (the integration target depends on it)`);
   }
-  const recorder = new CsrRecorder(admin);
-  await recorder.start((csr) => void decideCsr(admin, csr.metadata!.name!, 'Approved', 'approved by the integration test').catch(() => undefined));
-  return { mode: 'manual (admin /approval)', stop: async () => recorder.stop() };
+  await grantApprover(admin);
+  const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: 'monitoring', name: 'csr-approver', out: join(dir, 'approver.kubeconfig') });
+  const proc = startApprover(kubeconfig);
+  return { mode: 'real csr-approver', stop: () => proc.stop() };
 }
 
 /** `prefix-<random>`: every run starts from nothing, even on a reused cluster. */
