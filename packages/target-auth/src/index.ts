@@ -53,7 +53,7 @@ export { withAuthorization, createAuthorizationStep, type AuthorizationConfig } 
 export { withAllowPaths, createAllowPathsStep } from './middleware/with-allow-paths.js';
 export { runSteps, type Step } from './middleware/steps.js';
 export { getRequestUser } from './middleware/request-state.js';
-export { stripIdentityHeaders, isIdentityHeader } from './middleware/identity-headers.js';
+export { stripIdentityHeaders, isIdentityHeader, isForwardableHeaderName } from './middleware/identity-headers.js';
 export { UNAUTHORIZED, NOT_FOUND, INTERNAL_ERROR, forbidden, type PlainResponse } from './middleware/responses.js';
 export { expressTargetAuth, type ExpressMiddleware, type TargetAuthMiddlewareOptions } from './middleware/express.js';
 export { fastifyTargetAuth, fastifyRewriteUrl, type FastifyOnRequestHook, type FastifyLikeRequest, type FastifyLikeReply } from './middleware/fastify.js';

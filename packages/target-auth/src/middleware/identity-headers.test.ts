@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isIdentityHeader, stripIdentityHeaders } from './identity-headers.js';
+import { isForwardableHeaderName, isIdentityHeader, stripIdentityHeaders } from './identity-headers.js';
 
 // How CGI/WSGI/Rack/PHP (and nginx with underscores_in_headers on) name a header: upper case, `-` -> `_`.
 const folded = (name: string) => name.toUpperCase().replaceAll('-', '_');
@@ -40,5 +40,28 @@ describe('identity headers under another spelling', () => {
     stripIdentityHeaders(req);
     expect(req.headers).toEqual({ accept: '*/*' });
     expect(req.rawHeaders).toEqual(['Accept', '*/*']);
+  });
+
+  it.each([
+    ['X-Prometheus-Scrape-Timeout-Seconds', true],
+    ['accept-encoding', true],
+    ['X_Remote_User', false],
+    ['X.Remote.User', false],
+    [':authority', false],
+    ['Accept_Encoding', false],
+  ])('forwardable header name %s -> %s', (name, ok) => {
+    expect(isForwardableHeaderName(name)).toBe(ok);
+  });
+
+  it('property: of all the spellings that fold (CGI-style) into one name, only the all-dash one is forwarded', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9]{1,8}$/);
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 2, maxLength: 5 }), fc.array(fc.constantFrom('-', '_', '.'), { minLength: 4, maxLength: 4 }), (words, seps) => {
+        const spelled = words.reduce((acc, w, i) => `${acc}${seps[i - 1]}${w}`);
+        const canonical = words.join('-');
+        expect(isForwardableHeaderName(spelled)).toBe(spelled === canonical);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

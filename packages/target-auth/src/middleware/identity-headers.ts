@@ -1,6 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 
 const EXACT = new Set(['authorization', 'proxy-authorization', 'x-forwarded-client-cert']);
+const FORWARDABLE_NAME = /^[A-Za-z0-9-]+$/;
+
+/**
+ * True for header names a proxy may forward to an upstream it does not know: letters, digits and
+ * `-` only (nginx's default, `ignore_invalid_headers on`). Upstreams that fold `_` (and `.`) into
+ * `-` (CGI, WSGI, Rack, PHP) would read `X_Remote_User` as `X-Remote-User`, and the identity
+ * headers an upstream trusts are its own, so no deny-list can name every spelling (docs/adr/0008).
+ */
+export function isForwardableHeaderName(name: string): boolean {
+  return FORWARDABLE_NAME.test(name);
+}
 
 /**
  * True for request headers that carry identity: X-Remote-*, Impersonate-*, Authorization, ...

@@ -1,7 +1,7 @@
 import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
-import { isIdentityHeader } from '../middleware/identity-headers.js';
+import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
 import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
 
@@ -95,7 +95,7 @@ function forward(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   );
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {
-    if (v === undefined || k.startsWith(':') || NOT_FORWARDED.has(k) || tokens.has(k) || k === 'content-length' || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
+    if (v === undefined || !isForwardableHeaderName(k) || NOT_FORWARDED.has(k) || tokens.has(k) || k === 'content-length' || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
     out[k] = v;
   }
   return out;

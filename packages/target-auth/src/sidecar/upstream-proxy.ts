@@ -1,16 +1,12 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
-import { isIdentityHeader } from '../middleware/identity-headers.js';
+import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
 import { admitRequestFraming, refuseRequest, type ForwardableFraming } from './with-request-framing.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
 // Never copied from the client: the upstream request's framing is set from decideRequestFraming.
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
-// Only names of letters, digits and '-' are forwarded (nginx's default, `ignore_invalid_headers`):
-// upstreams that fold `_` (and `.`) into `-` would otherwise read `X_Remote_User` as an identity
-// header under a spelling no deny-list can enumerate (docs/adr/0008).
-const FORWARDABLE_NAME = /^[A-Za-z0-9-]+$/;
 
 /** Options of {@link createUpstreamProxy}. */
 export interface UpstreamProxyOptions {
@@ -95,8 +91,8 @@ function forwardHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {
     // HTTP/2 pseudo-headers (`:path`, `:authority`, …) are not header fields of the upstream request
-    // (FORWARDABLE_NAME excludes them with every other name outside [A-Za-z0-9-]).
-    if (v === undefined || !FORWARDABLE_NAME.test(k) || HOP_BY_HOP.has(k) || FRAMING.has(k) || connectionTokens.has(k) || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
+    // (excluded with every other name outside [A-Za-z0-9-], which folding upstreams could misread).
+    if (v === undefined || !isForwardableHeaderName(k) || HOP_BY_HOP.has(k) || FRAMING.has(k) || connectionTokens.has(k) || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
     out[k] = v;
   }
   return out;
