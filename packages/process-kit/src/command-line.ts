@@ -42,7 +42,9 @@ export function parseCommandLine(cmd: Command, args: readonly string[]): { kind:
     cmd.parse([...args], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' || e.exitCode === 0) return { kind: 'print', text: out };
+      if (e.exitCode === 0) return { kind: 'print', text: out };
+      // Help shown as an error: a command with subcommands was given none.
+      if (e.code === 'commander.help') throw new ProcessKitError('PROCESS_KIT_ERR_FLAGS', 'missing command (see --help)', { cause: e });
       throw new ProcessKitError('PROCESS_KIT_ERR_FLAGS', e.message.replace(/^error: /, ''), { cause: e });
     }
     throw e;

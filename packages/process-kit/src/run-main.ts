@@ -43,6 +43,8 @@ export interface MainProgram<C> {
   start(config: C, context: MainContext): Promise<void | { readonly exitCode: number }> | void | { readonly exitCode: number };
   /** Grace period for closing on shutdown. Default 10000 ms. */
   readonly shutdownTimeoutMs?: (config: C) => number;
+  /** Exit code after SIGTERM/SIGINT once everything is closed. Default 0. */
+  readonly signalExitCode?: number;
   /** Where log lines go. Default stdout (`stderr` for bins whose stdout is their output). */
   readonly logTo?: 'stdout' | 'stderr';
 }
@@ -94,7 +96,7 @@ export async function runMain<C>(program: MainProgram<C>, io: MainIo = realProce
   }
   const { config } = parsed;
   const log = createLogger({ name, level: parsed.logLevel, destination: program.logTo === 'stderr' ? io.stderr : io.stdout });
-  const shutdown: Shutdown = createShutdown({ log, process: io.process, timeoutMs: program.shutdownTimeoutMs?.(config) ?? 10_000 });
+  const shutdown: Shutdown = createShutdown({ log, process: io.process, timeoutMs: program.shutdownTimeoutMs?.(config) ?? 10_000, ...(program.signalExitCode === undefined ? {} : { signalExitCode: program.signalExitCode }) });
   log.info({ version, pid: process.pid }, 'starting');
   const context: MainContext = {
     name,

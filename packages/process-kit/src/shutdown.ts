@@ -12,6 +12,8 @@ export interface ShutdownOptions {
   readonly signals?: readonly NodeJS.Signals[];
   /** Grace period: hooks get this long in total before the process is forced out (exit 1). Default 10000 ms. */
   readonly timeoutMs?: number;
+  /** Exit code after a signal-triggered shutdown. Default 0 (a requested stop); one-shot tools may use 130. */
+  readonly signalExitCode?: number;
   /** Where signals come from and how to exit. Default the current process. */
   readonly process?: Pick<NodeJS.Process, 'on' | 'removeListener' | 'exit'>;
   readonly log?: ShutdownLog;
@@ -83,7 +85,7 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
       proc.exit(1);
       return;
     }
-    exit(sig, 0);
+    exit(sig, options.signalExitCode ?? 0);
   };
   const listeners = (options.signals ?? ['SIGTERM', 'SIGINT']).map((s) => {
     const l = () => onSignal(s);
