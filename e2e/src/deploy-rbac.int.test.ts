@@ -1,0 +1,322 @@
+// deploy/'s RBAC against the real local control plane (kube-apiserver 1.20): every identity
+// certscrape creates can do exactly what it needs — proved with a matrix of SubjectAccessReviews
+// (what each identity must and must not do) and with real requests made with each service
+// account's token and with a real scraper certificate.
+import { ApiException, CertificatesV1Api, CoreV1Api, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
+import type { V1PolicyRule } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyObjects, renderDeploy } from './support/apply-manifests.js';
+import { CLIENT_SIGNER, DeployFixture, NS, SCRAPER, saGroups, saUser, statusOf } from './support/deploy-fixture.js';
+import type { Access } from './support/deploy-fixture.js';
+import { objectId } from './support/kustomize.js';
+
+/** The base, on a bare cluster (components/bare-cluster: the Namespace and prometheus-k8s), and the example exporter's identity. */
+const rendered = renderDeploy({ components: ['bare-cluster'], samples: ['example-exporter'] });
+const roles = rendered.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+
+/** The identities certscrape creates, as kube-apiserver authenticates them. */
+const WHO = {
+  approver: { user: saUser('csr-approver'), groups: saGroups() },
+  operator: { user: saUser('monitoring-operator'), groups: saGroups() },
+  /** The scraper with its client certificate (CN only, no O): x509 adds system:authenticated. */
+  scraperCert: { user: SCRAPER, groups: ['system:authenticated'] },
+  /** The bare user, to see what certscrape grants without any cluster-default group binding. */
+  scraperBare: { user: SCRAPER, groups: [] as string[] },
+  scraperToken: { user: SCRAPER, groups: saGroups() },
+  exampleTarget: { user: saUser('example-exporter'), groups: saGroups() },
+} as const;
+type Who = keyof typeof WHO;
+
+interface Access {
+  readonly verb: string;
+  readonly group?: string;
+  readonly resource?: string;
+  readonly subresource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly path?: string;
+}
+const csr = (verb: string, extra: Partial<Access> = {}): Access => ({ verb, group: 'certificates.k8s.io', resource: 'certificatesigningrequests', ...extra });
+const signer = (verb: string, name: string): Access => ({ verb, group: 'certificates.k8s.io', resource: 'signers', name });
+const secret = (verb: string, namespace: string, name?: string): Access => ({ verb, resource: 'secrets', namespace, ...(name === undefined ? {} : { name }) });
+const cm = (verb: string, namespace: string, name?: string): Access => ({ verb, resource: 'configmaps', namespace, ...(name === undefined ? {} : { name }) });
+const lease = (verb: string, name?: string): Access => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace: NS, ...(name === undefined ? {} : { name }) });
+const url = (verb: string, path: string): Access => ({ verb, path });
+
+/** [identity, access, allowed] — what each identity must be able to do, and a sample of what it must not. */
+const MATRIX: readonly (readonly [Who, Access, boolean])[] = [
+  // csr-approver: approve exactly one signer.
+  ['approver', signer('approve', CLIENT_SIGNER), true],
+  ['approver', signer('approve', 'kubernetes.io/kubelet-serving'), false],
+  ['approver', signer('approve', 'kubernetes.io/legacy-unknown'), false],
+  ['approver', signer('approve', 'kubernetes.io/kube-apiserver-client-kubelet'), false],
+  ['approver', signer('approve', '*'), false],
+  ['approver', signer('approve', 'kubernetes.io/*'), false],
+  ['approver', signer('approve', 'example.com/other'), false],
+  ['approver', signer('sign', CLIENT_SIGNER), false],
+  ['approver', csr('get'), true],
+  ['approver', csr('list'), true],
+  ['approver', csr('watch'), true],
+  ['approver', csr('update', { subresource: 'approval' }), true],
+  ['approver', csr('update'), false],
+  ['approver', csr('patch'), false],
+  ['approver', csr('update', { subresource: 'status' }), false],
+  ['approver', csr('create'), false],
+  ['approver', csr('delete'), false],
+  ['approver', { verb: 'create', resource: 'events', namespace: 'default' }, true],
+  ['approver', { verb: 'create', resource: 'events', namespace: NS }, false],
+  ['approver', lease('create'), true],
+  ['approver', lease('get', 'certscrape-csr-approver'), true],
+  ['approver', lease('update', 'certscrape-csr-approver'), true],
+  ['approver', lease('delete', 'certscrape-csr-approver'), false],
+  ['approver', lease('update', 'certscrape-monitoring-operator'), false],
+  ['approver', lease('list'), false],
+  ['approver', secret('get', NS, 'metrics-client-certs'), false],
+  ['approver', secret('list', NS), false],
+  // monitoring-operator: its CSRs, its own objects, one ConfigMap in kube-system.
+  ['operator', csr('create'), true],
+  ['operator', csr('get'), true],
+  ['operator', csr('list'), true],
+  ['operator', csr('watch'), true],
+  ['operator', csr('delete'), true],
+  ['operator', csr('update'), false],
+  ['operator', csr('update', { subresource: 'approval' }), false],
+  ['operator', csr('update', { subresource: 'status' }), false],
+  ['operator', signer('approve', CLIENT_SIGNER), false],
+  ['operator', signer('sign', CLIENT_SIGNER), false],
+  ['operator', secret('create', NS), true],
+  ['operator', secret('get', NS, 'metrics-client-certs'), true],
+  ['operator', secret('list', NS, 'metrics-client-certs'), true],
+  ['operator', secret('watch', NS, 'metrics-client-certs'), true],
+  ['operator', secret('update', NS, 'metrics-client-certs'), true],
+  ['operator', secret('patch', NS, 'metrics-client-certs'), false],
+  ['operator', secret('delete', NS, 'metrics-client-certs'), false],
+  ['operator', secret('get', NS, 'metrics-client-certs-pending'), true],
+  ['operator', secret('update', NS, 'metrics-client-certs-pending'), true],
+  ['operator', secret('delete', NS, 'metrics-client-certs-pending'), false],
+  ['operator', secret('list', NS, 'metrics-client-certs-pending'), false],
+  ['operator', secret('get', NS, 'someone-elses-secret'), false],
+  ['operator', secret('update', NS, 'someone-elses-secret'), false],
+  ['operator', secret('delete', NS, 'someone-elses-secret'), false],
+  ['operator', secret('list', NS), false],
+  ['operator', secret('watch', NS), false],
+  ['operator', secret('deletecollection', NS), false],
+  ['operator', cm('create', NS), true],
+  ['operator', cm('get', NS, 'metrics-client-ca'), true],
+  ['operator', cm('watch', NS, 'metrics-client-ca'), true],
+  ['operator', cm('update', NS, 'metrics-client-ca'), true],
+  ['operator', cm('delete', NS, 'metrics-client-ca'), false],
+  ['operator', cm('get', NS, 'prometheus-certscrape-config'), false],
+  ['operator', cm('list', NS), false],
+  ['operator', cm('get', 'kube-system', 'extension-apiserver-authentication'), true],
+  ['operator', cm('list', 'kube-system', 'extension-apiserver-authentication'), true],
+  ['operator', cm('watch', 'kube-system', 'extension-apiserver-authentication'), true],
+  ['operator', cm('update', 'kube-system', 'extension-apiserver-authentication'), false],
+  ['operator', cm('get', 'kube-system', 'kube-proxy'), false],
+  ['operator', cm('list', 'kube-system'), false],
+  ['operator', cm('watch', 'kube-system'), false],
+  ['operator', secret('create', 'kube-system'), false],
+  ['operator', { verb: 'create', resource: 'events', namespace: NS }, true],
+  ['operator', lease('create'), true],
+  ['operator', lease('get', 'certscrape-monitoring-operator'), true],
+  ['operator', lease('update', 'certscrape-monitoring-operator'), true],
+  ['operator', lease('update', 'certscrape-csr-approver'), false],
+  ['operator', { verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: NS, name: 'prometheus-k8s' }, false],
+  ['operator', { verb: 'impersonate', resource: 'users', name: SCRAPER }, false],
+  ['operator', { verb: 'create', resource: 'pods', namespace: NS }, false],
+  // the scraper: GET /metrics, nothing else.
+  ['scraperBare', url('get', '/metrics'), true],
+  ['scraperCert', url('get', '/metrics'), true],
+  ['scraperToken', url('get', '/metrics'), true],
+  ['scraperBare', url('post', '/metrics'), false],
+  ['scraperBare', url('get', '/metrics/slis'), false],
+  ['scraperBare', url('get', '/healthz'), false],
+  ['scraperBare', url('get', '/api'), false],
+  ['scraperCert', url('get', '/debug/pprof/'), false],
+  ['scraperCert', url('get', '/logs/'), false],
+  ['scraperCert', { verb: 'list', resource: 'pods' }, false],
+  ['scraperCert', { verb: 'list', resource: 'endpoints', namespace: NS }, false],
+  ['scraperCert', secret('get', NS, 'metrics-client-certs'), false],
+  ['scraperCert', cm('get', NS, 'metrics-client-ca'), false],
+  ['scraperCert', csr('create'), false],
+  ['scraperToken', { verb: 'list', resource: 'pods', namespace: NS }, false],
+  // the example target needs no API access at all.
+  ['exampleTarget', url('get', '/metrics'), false],
+  ['exampleTarget', { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' }, false],
+  ['exampleTarget', cm('get', NS, 'metrics-client-ca'), false],
+  // nobody: anything with "*".
+  ...(Object.keys(WHO) as Who[]).map((who) => [who, { verb: '*', group: '*', resource: '*' }, false] as const),
+  ...(Object.keys(WHO) as Who[]).map((who) => [who, url('*', '*'), false] as const),
+];
+
+let fx: DeployFixture;
+const allowed = (who: { user: string; groups: readonly string[] }, a: Access) => fx.allowed(who, a);
+
+function rulesOf(o: { rules?: unknown }): V1PolicyRule[] {
+  return (o.rules ?? []) as V1PolicyRule[];
+}
+function wildcards(rules: readonly V1PolicyRule[]): string[] {
+  const found: string[] = [];
+  for (const r of rules) {
+    for (const [field, values] of Object.entries({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames, nonResourceURLs: r.nonResourceURLs })) {
+      for (const v of values ?? []) if (v.includes('*')) found.push(`${field}: ${v}`);
+    }
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  fx = await DeployFixture.open();
+  await applyObjects(fx.admin, rendered);
+});
+
+afterAll(async () => {
+  await fx?.close();
+});
+
+describe('RBAC: exactly what each identity needs (SubjectAccessReview)', () => {
+  it('no Role or ClusterRole of certscrape contains "*", rendered or as stored', async () => {
+    for (const r of roles) expect(wildcards(rulesOf(r as { rules?: unknown })), objectId(r)).toEqual([]);
+    const rbac = fx.admin.makeApiClient(RbacAuthorizationV1Api);
+    const labelSelector = 'app.kubernetes.io/part-of=certscrape';
+    const live = [...(await rbac.listClusterRole({ labelSelector })).items, ...(await rbac.listRoleForAllNamespaces({ labelSelector })).items];
+    expect(live.length).toBe(roles.length);
+    for (const r of live) expect(wildcards(r.rules ?? []), r.metadata?.name).toEqual([]);
+  });
+
+  it.each(MATRIX.map(([who, access, allow]) => [`${who} ${allow ? 'CAN' : 'cannot'} ${access.verb} ${access.path ?? [access.group, access.resource, access.subresource].filter(Boolean).join('/')}${access.namespace ? ` in ${access.namespace}` : ''}${access.name ? ` named ${access.name}` : ''}`, who, access, allow] as const))(
+    '%s',
+    async (_title, who, access, allow) => {
+      const r = await allowed(WHO[who], access);
+      expect(r.allowed, r.reason).toBe(allow);
+    },
+  );
+
+  it('nobody bound by any certscrape binding can get, list or watch Secrets in kube-system', async () => {
+    const rbac = fx.admin.makeApiClient(RbacAuthorizationV1Api);
+    const labelSelector = 'app.kubernetes.io/part-of=certscrape';
+    const bindings = [...(await rbac.listClusterRoleBinding({ labelSelector })).items, ...(await rbac.listRoleBindingForAllNamespaces({ labelSelector })).items];
+    expect(bindings.length).toBe(rendered.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding').length);
+    const subjects = new Map<string, { user: string; groups: string[] }>();
+    for (const b of bindings) {
+      for (const s of b.subjects ?? []) {
+        if (s.kind === 'ServiceAccount') subjects.set(`sa:${s.namespace}/${s.name}`, { user: saUser(s.name, s.namespace), groups: saGroups(s.namespace) });
+        else if (s.kind === 'User') subjects.set(`user:${s.name}`, { user: s.name, groups: ['system:authenticated'] });
+        else throw new Error(`unexpected subject kind ${s.kind} in ${b.metadata?.name}: groups would need their own review`);
+      }
+    }
+    expect([...subjects.keys()].sort()).toEqual(['sa:monitoring/csr-approver', 'sa:monitoring/monitoring-operator', `user:${SCRAPER}`]);
+    for (const [key, who] of subjects) {
+      for (const verb of ['get', 'list', 'watch']) {
+        expect((await allowed(who, secret(verb, 'kube-system'))).allowed, `${key} ${verb}`).toBe(false);
+        expect((await allowed(who, secret(verb, 'kube-system', 'any-secret'))).allowed, `${key} ${verb} named`).toBe(false);
+      }
+    }
+  });
+});
+
+describe('RBAC: real requests with each identity', () => {
+  it('the approver can approve a kube-apiserver-client CSR, and kube-apiserver refuses its approval of a kubelet-serving CSR', async () => {
+    const approverKc = await fx.saKubeconfig('csr-approver');
+    const client = await fx.newCsr(fx.admin, 'certscrape-deploy-test-client', CLIENT_SIGNER, ['digital signature', 'client auth']);
+    const approved = await fx.approve(approverKc, client.csr);
+    expect(approved.status?.conditions?.map((c) => c.type)).toEqual(['Approved']);
+
+    const serving = await fx.newCsr(fx.admin, 'system:node:certscrape-test', 'kubernetes.io/kubelet-serving', ['digital signature', 'server auth']);
+    const err = await fx.fx.approve(approverKc, serving.csr).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApiException);
+    expect((err as ApiException<unknown>).code).toBe(403);
+    expect(String((err as ApiException<unknown>).body)).toContain('kubernetes.io/kubelet-serving');
+  });
+
+  it('the operator can create a CSR but cannot approve it, not even its own', async () => {
+    const operatorKc = await fx.saKubeconfig('monitoring-operator');
+    const own = await fx.newCsr(operatorKc, SCRAPER, CLIENT_SIGNER, ['digital signature', 'client auth']);
+    expect(own.csr.spec.username).toBe(saUser('monitoring-operator'));
+    expect(await statusOf(fx.approve(operatorKc, own.csr))).toBe(403);
+  });
+
+  it('the operator reads extension-apiserver-authentication only through a name-scoped get/list/watch', async () => {
+    const operatorKc = await fx.saKubeconfig('monitoring-operator');
+    const core = operatorKc.makeApiClient(CoreV1Api);
+    const name = 'extension-apiserver-authentication';
+    const fieldSelector = `metadata.name=${name}`;
+    const got = await core.readNamespacedConfigMap({ name, namespace: 'kube-system' });
+    expect(got.data?.['client-ca-file']).toContain('BEGIN CERTIFICATE');
+    const scoped = await core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector });
+    expect(scoped.items.map((i) => i.metadata?.name)).toEqual([name]);
+    expect(await statusOf(core.listNamespacedConfigMap({ namespace: 'kube-system' }))).toBe(403);
+    expect(await statusOf(core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector: 'metadata.name=kube-root-ca.crt' }))).toBe(403);
+    expect(await statusOf(core.listNamespacedSecret({ namespace: 'kube-system' }))).toBe(403);
+
+    // A real watch, scoped by the field selector, is authorized and delivers the object.
+    const seen = await new Promise<string>((resolve, reject) => {
+      let req: { abort: () => void } | undefined;
+      new Watch(operatorKc)
+        .watch(
+          '/api/v1/namespaces/kube-system/configmaps',
+          { fieldSelector },
+          (type, obj: { metadata?: { name?: string } }) => {
+            resolve(`${type} ${obj.metadata?.name ?? ''}`);
+            req?.abort();
+          },
+          (e: unknown) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : undefined),
+        )
+        .then((r) => (req = r), reject);
+    });
+    expect(seen).toBe(`ADDED ${name}`);
+    // ... and an unscoped one is refused.
+    const unscoped = await new Promise<unknown>((resolve) => {
+      new Watch(operatorKc).watch('/api/v1/namespaces/kube-system/configmaps', {}, () => resolve('event'), (e: unknown) => resolve(e)).catch(resolve);
+    });
+    expect(String(unscoped)).toMatch(/403|Forbidden/i);
+  });
+
+  it("the operator manages its own Secrets and cannot read, change or delete another Secret in monitoring", async () => {
+    const operatorKc = await fx.saKubeconfig('monitoring-operator');
+    const core = operatorKc.makeApiClient(CoreV1Api);
+    const adminCore = fx.admin.makeApiClient(CoreV1Api);
+    const other = 'certscrape-deploy-test-other';
+    await statusOf(adminCore.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }));
+    await adminCore.createNamespacedSecret({ namespace: NS, body: { metadata: { name: other }, stringData: { token: 'not-for-the-operator' } } });
+    try {
+      expect(await statusOf(core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'metrics-client-certs-pending' }, stringData: { 'csr-name': 'x' } } }))).toBe(200);
+      const pending = await core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS });
+      expect(await statusOf(core.replaceNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS, body: { ...pending, stringData: { 'csr-name': 'y' } } }))).toBe(200);
+      expect(await statusOf(core.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }))).toBe(403);
+      expect(await statusOf(core.readNamespacedSecret({ name: other, namespace: NS }))).toBe(403);
+      expect(await statusOf(core.replaceNamespacedSecret({ name: other, namespace: NS, body: { metadata: { name: other }, stringData: { token: 'x' } } }))).toBe(403);
+      expect(await statusOf(core.deleteNamespacedSecret({ name: other, namespace: NS }))).toBe(403);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: NS }))).toBe(403);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: NS, fieldSelector: 'metadata.name=metrics-client-certs' }))).toBe(200);
+    } finally {
+      await statusOf(adminCore.deleteNamespacedSecret({ name: other, namespace: NS }));
+      await statusOf(adminCore.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: NS }));
+    }
+  });
+
+  it("a certificate for the scraper identity gets kube-apiserver's /metrics and nothing else", async () => {
+    const tls = await fx.issueScraperCertificate();
+    const metrics = await fx.apiserverGet('/metrics', tls);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('apiserver_request_total');
+    for (const path of ['/api/v1/pods', '/api/v1/namespaces/monitoring/secrets/metrics-client-certs', '/metrics/slis', '/debug/pprof/', '/apis/certificates.k8s.io/v1/certificatesigningrequests']) {
+      expect((await fx.apiserverGet(path, tls)).status, path).toBe(403);
+    }
+    // Without the certificate: not authenticated as the scraper (anonymous is 401 or 403, never 200).
+    expect([401, 403]).toContain((await fx.apiserverGet('/metrics', {})).status);
+  });
+
+  it('the scraper service account token gets /metrics and cannot list pods', async () => {
+    const scraperKc = await fx.saKubeconfig('prometheus-k8s');
+    const token = (scraperKc.getCurrentUser()?.token ?? '') as string;
+    expect(token).not.toBe('');
+    const get = async (path: string) => (await fx.apiserverGet(path, { token })).status;
+    expect(await get('/metrics')).toBe(200);
+    expect(await get('/api/v1/namespaces/monitoring/pods')).toBe(403);
+  });
+});
+
