@@ -38,7 +38,7 @@ export interface SidecarConfig {
   readonly upstreamClientKeyFile: string | undefined;
   /** `--client-ca-file` (default `$CERTSCRAPE_CLIENT_CA_FILE`): enables client-certificate authentication. */
   readonly clientCaFile: string | undefined;
-  /** `--config-file`: kube-rbac-proxy `authorization.static` rules. */
+  /** `--config-file` (default `$CERTSCRAPE_CONFIG_FILE`): kube-rbac-proxy `authorization.static` rules. */
   readonly configFile: string | undefined;
   /** `--tls-cert-file` / `--tls-private-key-file`; both absent: a generated self-signed pair. */
   readonly tlsCertFile: string | undefined;
@@ -91,6 +91,7 @@ export type ParsedFlags = { readonly kind: 'run'; readonly config: SidecarConfig
 /** The environment variables the sidecar reads (all optional). */
 export interface SidecarEnvironment {
   readonly CERTSCRAPE_CLIENT_CA_FILE?: string | undefined;
+  readonly CERTSCRAPE_CONFIG_FILE?: string | undefined;
   readonly KUBERNETES_SERVICE_HOST?: string | undefined;
   readonly LOG_LEVEL?: string | undefined;
 }
@@ -207,7 +208,7 @@ export function parseSidecarFlags(args: readonly string[], env: SidecarEnvironme
       upstreamClientCertFile,
       upstreamClientKeyFile,
       clientCaFile,
-      configFile: str('config-file'),
+      configFile: str('config-file') ?? (env.CERTSCRAPE_CONFIG_FILE || undefined),
       tlsCertFile,
       tlsKeyFile,
       tlsMinVersion: tlsMinVersion((values.get('tls-min-version') as string | undefined) ?? ''),

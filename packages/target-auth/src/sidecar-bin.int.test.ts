@@ -59,7 +59,16 @@ describe('certscrape-target-auth (built bin)', () => {
   it('exits 2 with a message on bad flags', async () => {
     const r = await run(['--secure-listen-address=127.0.0.1:0']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/certscrape-target-auth: .*required option/);
+    // process-kit's one-line form: `name: CODE: message`, naming the flag.
+    expect(r.stderr).toBe('certscrape-target-auth: TARGET_AUTH_ERR_FLAGS_INVALID: --upstream is required, e.g. --upstream=http://127.0.0.1:9100/\n');
+  });
+
+  it('exits 2 naming a refused kube-rbac-proxy flag, and prints the version', async () => {
+    const r = await run(['--secure-listen-address=127.0.0.1:0', '--upstream=http://127.0.0.1:1/', '--client-ca-file=/x', '--oidc-issuer=https://issuer']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^certscrape-target-auth: TARGET_AUTH_ERR_FLAGS_INVALID: --oidc-issuer is not supported: OIDC authentication is not supported .*\n$/);
+    const v = await run(['--version']);
+    expect([v.code, v.stdout]).toEqual([0, expect.stringMatching(/^certscrape-target-auth \d+\.\d+\.\d+/)]);
   });
 
   it('exits 1 with the error code when a file is unusable', async () => {

@@ -40,7 +40,7 @@ export const SIDECAR_FLAGS: readonly SidecarFlag[] = [
   { name: 'upstream-ca-file', kind: 'string', defaultText: '', disposition: same('reloaded'), help: 'PEM CA bundle the https:// upstream serving certificate is verified against (default: system roots)' },
   { name: 'upstream-client-cert-file', kind: 'string', defaultText: '', disposition: same('reloaded with the key'), help: 'client certificate presented to the https:// upstream (needs --upstream-client-key-file)' },
   { name: 'upstream-client-key-file', kind: 'string', defaultText: '', disposition: same('reloaded with the certificate'), help: 'key of --upstream-client-cert-file' },
-  { name: 'config-file', kind: 'string', defaultText: '', disposition: same('authorization.static only; rewrites/resourceAttributes refused'), help: 'kube-rbac-proxy config file (YAML 1.1) with authorization.static rules' },
+  { name: 'config-file', kind: 'string', defaultText: '', disposition: same('authorization.static only; rewrites/resourceAttributes refused; default from $CERTSCRAPE_CONFIG_FILE'), help: 'kube-rbac-proxy config file (YAML 1.1) with authorization.static rules' },
   { name: 'allow-paths', kind: 'stringSlice', defaultText: '[]', disposition: same(), help: 'path patterns (Go path.Match) to serve; others get 404. Not with --ignore-paths' },
   { name: 'ignore-paths', kind: 'stringSlice', defaultText: '[]', disposition: same(), help: 'path patterns proxied without authentication or authorization. Not with --allow-paths' },
   // TLS

@@ -10,15 +10,19 @@ export interface H2Response {
 }
 
 export interface H2SessionOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
   readonly port: number;
   readonly ca: string;
   readonly identity?: ClientIdentity;
+  /** Do not verify the serving certificate (a generated self-signed one, as Prometheus' insecure_skip_verify). */
+  readonly insecure?: boolean;
 }
 
 /** Opens an h2 session (ALPN `h2` only); rejects if the server does not speak h2. */
 export function h2Session(o: H2SessionOptions): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
-    const s = connect(`https://127.0.0.1:${o.port}`, { ca: o.ca, ...(o.identity ? { cert: o.identity.cert, key: o.identity.key } : {}) });
+    const s = connect(`https://${o.host ?? '127.0.0.1'}:${o.port}`, { ca: o.ca, ...(o.insecure ? { rejectUnauthorized: false } : {}), ...(o.identity ? { cert: o.identity.cert, key: o.identity.key } : {}) });
     s.once('connect', () => resolve(s));
     s.once('error', reject);
   });
