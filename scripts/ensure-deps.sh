@@ -23,19 +23,7 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.certscrape-lock-hash 2>/dev/n
 fi
 
 debs=(prometheus prometheus-node-exporter openssl iproute2 iptables nftables curl procps chromium)
-missing=()
-for p in "${debs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" != 0 ]; then
-    echo "certscrape: missing Debian packages; as root run: apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 3
-  fi
-  log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/ensure-debs.sh "${debs[@]}"
 # The Debian packages start system services; tests start their own instances.
 for svc in prometheus prometheus-node-exporter; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
