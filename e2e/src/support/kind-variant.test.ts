@@ -1,14 +1,14 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CUT_POLICY_NAME, KIND_APPS, cutNetworkPolicy, kindCutSteps, kindImage, kindRestoreSteps, kindSetupSteps } from './kind-variant.js';
+import { CUT_POLICY_NAME, KIND_APPS, PUBLIC_BASE_ARGS, cutNetworkPolicy, kindCutSteps, kindImage, kindRestoreSteps, kindSetupSteps } from './kind-variant.js';
 
 const o = { clusterName: 'certscrape-e2e', kubeconfig: '/tmp/kind.kubeconfig' };
 
 describe('kind variant (command construction only; no Docker engine here)', () => {
-  it('builds every app from its deploy/ Dockerfile with the tag deploy/ references, then loads it into the cluster', () => {
+  it('builds every app from the one Dockerfile (APP build argument, public Node base) with the tag deploy/ references, then loads it into the cluster', () => {
     const steps = kindSetupSteps(o).map((s) => s.argv.join(' '));
     for (const app of KIND_APPS) {
-      expect(steps).toContain(`docker build -f deploy/${app}/Dockerfile -t ghcr.io/certscrape/${app}:0.1.0 .`);
+      expect(steps).toContain(`docker build ${PUBLIC_BASE_ARGS.join(' ')} --build-arg APP=${app} -f Dockerfile -t ghcr.io/certscrape/${app}:0.1.0 .`);
       expect(steps).toContain(`kind load docker-image ${kindImage(app)} --name certscrape-e2e`);
     }
     const build = steps.findIndex((s) => s.startsWith('docker build'));

@@ -1,5 +1,5 @@
-// The `kind` variant of the scenario: the same story with the apps as pods (images from
-// deploy/<app>/Dockerfile) and the cut done by a NetworkPolicy. NOT exercised here: these
+// The `kind` variant of the scenario: the same story with the apps as pods (images from the
+// repository's one Dockerfile) and the cut done by a NetworkPolicy. NOT exercised here: these
 // machines have no Docker engine. What is here is the command construction, type-checked and
 // unit-tested, so that someone with Docker + kind + kubectl can run the steps in order:
 //   1. `certscrape-cluster up --provider kind --state-dir D` (the local-cluster kind provider),
@@ -11,8 +11,11 @@
 import { stringify } from 'yaml';
 import type { Argv } from './run-command.js';
 
-/** The apps that ship a Dockerfile under deploy/<app>/. */
+/** The apps with an image (the Dockerfile's `APP` build argument). */
 export const KIND_APPS = ['csr-approver', 'monitoring-operator', 'scraper-proxy', 'target-auth'] as const;
+
+/** `docker build` arguments selecting the public Node.js base for both Dockerfile stages. */
+export const PUBLIC_BASE_ARGS = ['--build-arg', 'BASE=docker.io/library/node:24-bookworm-slim', '--build-arg', 'BUILD_BASE=docker.io/library/node:24-bookworm-slim'] as const;
 
 /** One step: what it does and the command (stdin when the command reads a manifest). */
 export interface KindStep {
@@ -44,7 +47,9 @@ export function kindSetupSteps(o: KindVariantOptions): KindStep[] {
   const ns = o.namespace ?? 'monitoring';
   const kubectl = (...args: string[]): Argv => ['kubectl', `--kubeconfig=${o.kubeconfig}`, ...args];
   return [
-    ...KIND_APPS.map((app) => ({ what: `build ${app}`, argv: ['docker', 'build', '-f', `deploy/${app}/Dockerfile`, '-t', kindImage(app, tag), '.'] as Argv })),
+    // The one Dockerfile, from the public Node base (a Docker host reaches a registry; the local
+    // base of scripts/build-base-image.sh is for registry-less machines).
+    ...KIND_APPS.map((app) => ({ what: `build ${app}`, argv: ['docker', 'build', ...PUBLIC_BASE_ARGS, '--build-arg', `APP=${app}`, '-f', 'Dockerfile', '-t', kindImage(app, tag), '.'] as Argv })),
     ...KIND_APPS.map((app) => ({ what: `load ${app} into kind`, argv: ['kind', 'load', 'docker-image', kindImage(app, tag), '--name', o.clusterName] as Argv })),
     { what: 'apply deploy/ (the whole system)', argv: kubectl('apply', '-k', 'deploy/') },
     ...['csr-approver', 'monitoring-operator', 'example-exporter'].map((d) => ({ what: `wait for ${d}`, argv: kubectl('-n', ns, 'rollout', 'status', `deployment/${d}`, '--timeout=180s') })),
