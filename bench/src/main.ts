@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { createCsrPolicy } from '@certscrape/identity';
 import { buildCsrBurst, measureEvaluation } from './approver-pure.js';
 import { runClusterBenchmarks } from './cluster-benchmarks.js';
+import { measureHostileChain } from './hostile-chain.js';
 import { measureProxy } from './proxy.js';
 import { measureServe, type Profile } from './serve.js';
+import { measureSidecarMemory } from './sidecar-memory.js';
 import {
   startGoExporterToolkit,
   startNginx,
@@ -67,6 +69,15 @@ try {
       }
     }
   }
+
+  log('\n# Unauthenticated hostile chains (same-name intermediates, huge RSA exponents): target-auth CPU per connection');
+  const hostile = await measureHostileChain(contenders.find((c) => c.name === 'target-auth')!, pki, quick ? 20 : 60, quick ? 2 : 3, log);
+  results.add('serve.unauthenticated_hostile.cpu_ratio', hostile.ratio, 'x (hostile / normal CPU per connection; goal <= 2)', { normalCpuMs: hostile.normalCpuMs, hostileCpuMs: hostile.hostileCpuMs, ...hostile.detail });
+
+  log('\n# Sidecar memory (kube-rbac-proxy budget in kube-prometheus: requests 20Mi, limits 40Mi)');
+  const memory = await measureSidecarMemory(contenders.find((c) => c.name === 'sidecar')!, pki, quick ? 10 : 30, log);
+  results.add('sidecar.rss_mib.idle', memory.idleMiB, 'MiB (goal <= 40)', memory.detail);
+  results.add('sidecar.rss_mib.load', memory.loadMiB, 'MiB (peak; goal <= 40)', memory.detail);
 
   log('\n# Scraper-proxy overhead (same target, direct mTLS vs via proxy_url)');
   const target = contenders.find((c) => c.name === 'target-auth')!;

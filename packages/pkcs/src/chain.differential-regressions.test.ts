@@ -5,7 +5,7 @@ import { createCertificate } from './certificate.js';
 import type { ParsedCertificate } from './certificate.js';
 import { verifyChain } from './chain.js';
 import type { ChainFailure } from './chain.js';
-import { derOid, derSequence, derTlv, derUnsignedInteger, derNull, derBitString, readChildren, readSingle, tlvBytes } from './der.js';
+import { hostileRsaSpki, withSpki } from './testing/oracles/x509-arbitraries.js';
 import { basicConstraintsExtension, EKU, extendedKeyUsageExtension, keyUsageExtension } from './extensions.js';
 import type { ExtensionInput } from './extensions.js';
 import { generateKeyPair, type KeyPair } from './keys.js';
@@ -70,29 +70,12 @@ function countingCrypto(): { crypto: Crypto; verifies: () => number } {
   return { crypto: { getRandomValues: crypto.getRandomValues.bind(crypto), subtle } as unknown as Crypto, verifies: () => n };
 }
 
-/** An RSA SPKI with the given modulus bytes and exponent (no private key exists: a hostile key). */
-function rsaSpki(modulusBytes: number, exponent: Uint8Array): Uint8Array {
-  const n = new Uint8Array(modulusBytes).fill(0xc5);
-  n[0] = 0xc0;
-  const key = derSequence(derUnsignedInteger(n), derUnsignedInteger(exponent));
-  return derSequence(derSequence(derOid('1.2.840.113549.1.1.1'), derNull()), derBitString(key));
-}
-
-/** Replaces the SPKI (TBS element 6) of a certificate; the signature is not redone. */
-function withSpki(der: Uint8Array, spki: Uint8Array): Uint8Array {
-  const outer = readSingle(der);
-  const [tbs, ...rest] = readChildren(der, outer);
-  const parts = readChildren(der, tbs!).map((t) => tlvBytes(der, t));
-  parts[6] = spki;
-  return derSequence(derSequence(...parts), ...rest.map((t) => tlvBytes(der, t)));
-}
-
 describe('verifyChain spends no signature check on a client without a trusted path (hostile input)', () => {
   it('same-name intermediates with huge RSA exponents and no name path to a root cost no signature check', async () => {
     const { parseCertificate } = await import('./certificate.js');
     const root = await createCertificate({ subject: commonNameInput('trusted root'), publicKey: rootKeys.publicKey, signer: { privateKey: rootKeys.privateKey }, notBefore: at(-HOUR), notAfter: at(HOUR), ca: {} });
     const hostileTemplate = await createCertificate({ subject: commonNameInput('evil'), publicKey: interKeys.publicKey, signer: { privateKey: interKeys.privateKey }, notBefore: at(-HOUR), notAfter: at(HOUR), ca: {} });
-    const hostile = [1, 2, 3, 4, 5, 6].map((k) => parseCertificate(withSpki(hostileTemplate.der, rsaSpki(384, Uint8Array.from({ length: 300 }, (_, i) => (i === 0 ? 0x80 + k : 0xff))))));
+    const hostile = [1, 2, 3, 4, 5, 6].map((k) => parseCertificate(withSpki(hostileTemplate.der, hostileRsaSpki(384, Uint8Array.from({ length: 300 }, (_, i) => (i === 0 ? 0x80 + k : 0xff))))));
     const leaf = await createCertificate({ subject: commonNameInput('victim'), publicKey: leafKeys.publicKey, signer: { privateKey: interKeys.privateKey, certificate: hostileTemplate }, notBefore: at(-HOUR), notAfter: at(HOUR) });
     const counting = countingCrypto();
     const r = await verifyChain(leaf, { roots: [root], intermediates: hostile, now, requiredEku: EKU.clientAuth }, counting.crypto);
@@ -103,7 +86,7 @@ describe('verifyChain spends no signature check on a client without a trusted pa
   it('an issuer whose RSA exponent exceeds 2^31-1 is refused before any signature check (Go refuses it too)', async () => {
     const { parseCertificate } = await import('./certificate.js');
     const template = await createCertificate({ subject: commonNameInput('trusted root'), publicKey: rootKeys.publicKey, signer: { privateKey: rootKeys.privateKey }, notBefore: at(-HOUR), notAfter: at(HOUR), ca: {} });
-    const hugeE = parseCertificate(withSpki(template.der, rsaSpki(256, Uint8Array.of(0x01, 0x00, 0x00, 0x00, 0x01))));
+    const hugeE = parseCertificate(withSpki(template.der, hostileRsaSpki(256, Uint8Array.of(0x01, 0x00, 0x00, 0x00, 0x01))));
     const leaf = await createCertificate({ subject: commonNameInput('victim'), publicKey: leafKeys.publicKey, signer: { privateKey: rootKeys.privateKey, certificate: template }, notBefore: at(-HOUR), notAfter: at(HOUR) });
     const counting = countingCrypto();
     const r = await verifyChain(leaf, { roots: [hugeE], now }, counting.crypto);

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { createCertificate } from '../../certificate.js';
 import type { ParsedCertificate } from '../../certificate.js';
-import { concatBytes, derOid, derSequence, derTlv, readChildren, readSingle, tlvBytes } from '../../der.js';
+import { concatBytes, derBitString, derNull, derOid, derSequence, derTlv, derUnsignedInteger, readChildren, readSingle, tlvBytes } from '../../der.js';
 import { basicConstraintsExtension, EKU, extendedKeyUsageExtension, keyUsageExtension } from '../../extensions.js';
 import type { ExtensionInput, KeyUsageName } from '../../extensions.js';
 import type { KeyPair } from '../../keys.js';
@@ -123,6 +123,27 @@ export function withSubject(der: Uint8Array, subject: Uint8Array, kind: 'certifi
   const parts = readChildren(der, info!).map((t) => tlvBytes(der, t));
   parts[kind === 'certificate' ? 5 : 1] = subject;
   return derSequence(derSequence(...parts), ...rest.map((t) => tlvBytes(der, t)));
+}
+
+/** Replaces the subjectPublicKeyInfo (TBS element 6) of a certificate; the signature is not redone. */
+export function withSpki(der: Uint8Array, spki: Uint8Array): Uint8Array {
+  const outer = readSingle(der);
+  const [tbs, ...rest] = readChildren(der, outer);
+  const parts = readChildren(der, tbs!).map((t) => tlvBytes(der, t));
+  parts[6] = spki;
+  return derSequence(derSequence(...parts), ...rest.map((t) => tlvBytes(der, t)));
+}
+
+/**
+ * A hostile RSA SubjectPublicKeyInfo: a `modulusBytes`-byte modulus and an arbitrary (e.g. huge) public
+ * exponent. No private key exists; such a key only makes a verifier spend CPU.
+ */
+export function hostileRsaSpki(modulusBytes: number, exponent: Uint8Array): Uint8Array {
+  const n = new Uint8Array(modulusBytes).fill(0xc5);
+  n[0] = 0xc0;
+  n[modulusBytes - 1] = 0xc7;
+  const key = derSequence(derUnsignedInteger(n), derUnsignedInteger(exponent));
+  return derSequence(derSequence(derOid('1.2.840.113549.1.1.1'), derNull()), derBitString(key));
 }
 
 // ---- chains ----
