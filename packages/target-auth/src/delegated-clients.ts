@@ -1,24 +1,42 @@
 import { readFile } from 'node:fs/promises';
 import { TargetAuthError } from './errors.js';
 
-/** The user a TokenReview reports. */
+/** The user a TokenReview reports (`status.user`). */
 export interface TokenReviewUser {
   readonly username: string;
   readonly groups: readonly string[];
+  /** `status.user.uid`; undefined when the apiserver reports none. */
+  readonly uid?: string | undefined;
+  /**
+   * `status.user.extra` (e.g. `authentication.kubernetes.io/pod-name`, or the scopes of a
+   * scope-limited token); an empty object when none.
+   */
+  readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
 /** The part of a TokenReview response the authenticator uses. */
-export type TokenReviewOutcome = { readonly authenticated: true; readonly user: TokenReviewUser } | { readonly authenticated: false; readonly error: string };
+export type TokenReviewOutcome =
+  | {
+      readonly authenticated: true;
+      readonly user: TokenReviewUser;
+      /** `status.audiences`: the audiences the token is valid for, among those asked for (empty when none was asked or the apiserver does not say). */
+      readonly audiences: readonly string[];
+    }
+  | { readonly authenticated: false; readonly error: string };
 
 /** Sends TokenReviews. Rejects (coded) when kube-apiserver cannot be asked. */
 export interface TokenReviewClient {
   review(token: string, audiences: readonly string[]): Promise<TokenReviewOutcome>;
 }
 
-/** A non-resource SubjectAccessReview question. */
+/** A non-resource SubjectAccessReview question: the user exactly as TokenReview reported it, verb and path. */
 export interface AccessQuestion {
   readonly user: string;
   readonly groups: readonly string[];
+  /** `spec.uid`, when the user has one. */
+  readonly uid?: string | undefined;
+  /** `spec.extra`: a scope-limited token's scopes travel here, so SAR (and webhooks) can limit it. */
+  readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
   readonly verb: string;
   readonly path: string;
 }
@@ -110,7 +128,12 @@ export async function createKubernetesDelegatedClients(options: DelegatedClients
         );
         const status = res.status;
         if (status?.authenticated === true && status.user?.username) {
-          return { authenticated: true, user: { username: status.user.username, groups: status.user.groups ?? [] } };
+          const u = status.user;
+          return {
+            authenticated: true,
+            user: { username: u.username as string, groups: u.groups ?? [], ...(u.uid ? { uid: u.uid } : {}), extra: copyExtra(u.extra) },
+            audiences: status.audiences ?? [],
+          };
         }
         return { authenticated: false, error: status?.error ?? 'token not authenticated' };
       },
@@ -122,7 +145,13 @@ export async function createKubernetesDelegatedClients(options: DelegatedClients
             body: {
               apiVersion: 'authorization.k8s.io/v1',
               kind: 'SubjectAccessReview',
-              spec: { user: q.user, groups: [...q.groups], nonResourceAttributes: { verb: q.verb, path: q.path } },
+              spec: {
+                user: q.user,
+                groups: [...q.groups],
+                ...(q.uid !== undefined ? { uid: q.uid } : {}),
+                ...(q.extra !== undefined && Object.keys(q.extra).length > 0 ? { extra: copyExtra(q.extra) } : {}),
+                nonResourceAttributes: { verb: q.verb, path: q.path },
+              },
             },
           }),
         );
@@ -130,4 +159,10 @@ export async function createKubernetesDelegatedClients(options: DelegatedClients
       },
     },
   };
+}
+
+function copyExtra(extra: Readonly<Record<string, readonly string[]>> | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(extra ?? {})) out[k] = [...v];
+  return out;
 }

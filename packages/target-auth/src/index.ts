@@ -20,7 +20,7 @@ export { CaBundleWatcher, parseCaBundle, staticCaBundle, type CaBundle, type CaB
 export { ServingCertReloader, assertServingPair, staticServingPair, type ServingPair, type ServingPairSource, type ServingCertReloaderOptions } from './serving-cert.js';
 export { createSecureServer, type SecureServerOptions } from './secure-server.js';
 export { FilePoller, type FilePollerOptions } from './file-poller.js';
-export { TtlCache } from './ttl-cache.js';
+export { DecisionCache, type DecisionCacheOptions } from './decision-cache.js';
 
 export type { UserInfo, AuthenticationMethod, AuthenticationResult, AuthenticationFailureReason } from './authn/user-info.js';
 export { ClientCertAuthenticator, userFromSubject, type ClientCertAuthenticatorOptions } from './authn/client-cert-authenticator.js';

@@ -28,7 +28,7 @@ describe('token fallback only without a client certificate', () => {
     const client: TokenReviewClient = {
       review: async (token) => {
         reviewed.push(token);
-        return token === 'good-token' ? { authenticated: true, user: { username: TOKEN_USER, groups: [] } } : { authenticated: false, error: 'invalid' };
+        return token === 'good-token' ? { authenticated: true, user: { username: TOKEN_USER, groups: [] }, audiences: [] } : { authenticated: false, error: 'invalid' };
       },
     };
     target = await startTargetServer({

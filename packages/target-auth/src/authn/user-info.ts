@@ -6,6 +6,10 @@ export interface UserInfo {
   readonly name: string;
   readonly groups: readonly string[];
   readonly authenticatedBy: AuthenticationMethod;
+  /** TokenReview's `status.user.uid` (token users only). */
+  readonly uid?: string;
+  /** TokenReview's `status.user.extra` (token users only): passed on to SubjectAccessReview. */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Why a request is not authenticated (stable, for logs and the `reason` metric label). */
