@@ -5,7 +5,7 @@ export const REDACTED = '[REDACTED]';
 // off: a cut-off block is redacted to the end of the JSON string (up to an unescaped quote).
 const PEM_KEY = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----(?:(?:(?!-----END)[\s\S])*?-----END ([A-Z0-9]+ )*PRIVATE KEY-----|(?:[^"\\]|\\.)*)/g;
 // `Bearer <token>` anywhere (headers, messages, error text), case-insensitive as HTTP is.
-const BEARER = /\b(bearer)(\s+|\\[nrt]|%20)+[A-Za-z0-9\-._~+/]+=*/gi;
+const BEARER = /(bearer)(\s+|\\[nrt]|%20)+[A-Za-z0-9\-._~+/]+=*/gi;
 // JWT-shaped strings (Kubernetes service-account tokens): base64url JSON header "eyJ", two dots.
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // An Authorization (or Proxy-Authorization) header value in JSON (`"authorization":"..."`) or
