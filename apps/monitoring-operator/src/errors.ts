@@ -1,6 +1,7 @@
 /** Stable error codes of the monitoring operator; tests assert these, never messages. */
 export type OperatorErrorCode =
   | 'OPERATOR_ERR_CONFIG'          // a flag or environment value is invalid
+  | 'OPERATOR_ERR_APISERVER'       // kube-apiserver could not be reached or refused the start-up probe
   | 'OPERATOR_ERR_PENDING_STATE'   // the pending-state Secret is unreadable or inconsistent
   | 'OPERATOR_ERR_CSR_CREATE'      // the CSR could not be created
   | 'OPERATOR_ERR_SECRET_TYPE'     // the target Secret exists with a type other than kubernetes.io/tls

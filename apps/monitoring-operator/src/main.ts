@@ -1,74 +1,37 @@
-import { hostname } from 'node:os';
-import {
-  createLogger,
-  createShutdown,
-  describeApiError,
-  kubernetesLeaseLock,
-  LeaderElector,
-  loadKubeConfig,
-  startHealthServer,
-} from '@certscrape/kube-runtime';
-import { parseConfig } from './config.js';
-import { MonitoringOperator } from './operator.js';
+import { CertificatesV1Api } from '@kubernetes/client-node';
+import { runController } from '@certscrape/kube-runtime';
+import { packageVersion } from '@certscrape/process-kit';
+import { parseConfig, type OperatorConfig } from './config.js';
+import { csrSubjectLabelValue } from './csr-object.js';
 import { createMetrics } from './metrics.js';
+import { MonitoringOperator } from './operator.js';
 
-/** Entry point of `certscrape-monitoring-operator`: flags -> logger -> servers -> leader election -> controller. */
-async function main(): Promise<number> {
-  const parsed = parseConfig({ args: process.argv.slice(2), env: { ...process.env, HOSTNAME: process.env['HOSTNAME'] ?? hostname() }, pid: process.pid });
-  if (parsed.kind === 'exit') return parsed.exitCode;
-  const config = parsed.config;
-  const log = createLogger({ name: 'certscrape-monitoring-operator', level: config.logLevel });
-  const shutdown = createShutdown({ log });
-  const { kubeConfig, source } = loadKubeConfig({ kubeconfig: config.kubeconfig, env: process.env });
-  log.info(
-    { kubeconfigSource: source, server: kubeConfig.getCurrentCluster()?.server, namespace: config.namespace, targetSecret: config.secretName, caConfigMap: config.caConfigMapName, stateSecret: config.stateSecretName, scraperIdentity: config.scraperIdentity, signer: config.signerName, expirationSeconds: config.expirationSeconds, leaderElect: config.leaderElect },
-    'starting',
-  );
-  const metrics = createMetrics();
-  let controller: MonitoringOperator | undefined;
-  let elector: LeaderElector | undefined;
-  const server = await startHealthServer({
-    healthBindAddress: config.healthProbeBindAddress ?? '0',
-    metricsBindAddress: config.metricsBindAddress ?? '0',
-    registry: metrics.registry,
-    healthChecks: { ping: () => true },
-    // Ready when this replica is a synced leader, or a healthy standby.
-    readyChecks: { controller: () => (elector && !elector.isLeader() ? true : (controller?.synced() ?? false)) },
-  });
-  shutdown.onShutdown('health-server', () => server.close());
-  log.info({ health: server.healthUrl, metrics: server.metricsUrl }, 'serving probes and metrics');
-
-  const lead = async (signal: AbortSignal): Promise<void> => {
-    metrics.leader.set(1);
-    controller = new MonitoringOperator({ kubeConfig, config, log, metrics });
-    try {
-      await controller.run(signal);
-    } finally {
-      metrics.leader.set(0);
-    }
-  };
-  if (config.leaderElect) {
-    elector = new LeaderElector({
-      lock: kubernetesLeaseLock(kubeConfig, { namespace: config.namespace, name: config.leaseName }),
-      identity: config.leaderIdentity,
-      onStartedLeading: lead,
-      onNewLeader: (identity) => log.info({ leader: identity }, 'observed leader'),
-      log,
-    });
-    await elector.run(shutdown.signal);
-  } else {
-    await lead(shutdown.signal);
-  }
-  await shutdown.shutdown('stopped');
-  return 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Errors here are configuration or bind failures; describe them without dumping objects.
-    const e = err as { code?: unknown; message?: unknown };
-    console.error(`certscrape-monitoring-operator: ${typeof e?.code === 'string' ? `${e.code}: ` : ''}${typeof e?.message === 'string' ? e.message : describeApiError(err)}`);
-    process.exit(1);
+// The process shell: runController does flags → kubeconfig → probe → informers → leader election → shutdown.
+await runController<OperatorConfig>({
+  name: 'certscrape-monitoring-operator',
+  version: packageVersion(import.meta.url),
+  startErrorCode: 'OPERATOR_ERR_APISERVER',
+  parse: (args, env) => parseConfig(args, env),
+  // Fail fast (exit 1) when the apiserver is unreachable or we may not list our CSRs.
+  probe: (kubeConfig) => kubeConfig.makeApiClient(CertificatesV1Api).listCertificateSigningRequest({ limit: 1, labelSelector: 'certscrape.io/csr-subject=probe' }),
+  metricsTls: (config) => config.metricsTls,
+  setup: ({ config, kubeConfig, log, events, informer }) => {
+    const metrics = createMetrics();
+    const operator = new MonitoringOperator({ kubeConfig, config, log, metrics, events, informer });
+    return {
+      registry: metrics.registry,
+      onLeading: (leading) => void metrics.leader.set(leading ? 1 : 0),
+      describe: {
+        namespace: config.namespace,
+        targetSecret: config.secretName,
+        caConfigMap: config.caConfigMapName,
+        stateSecret: config.stateSecretName,
+        scraperIdentity: config.scraperIdentity,
+        csrLabel: csrSubjectLabelValue(config.scraperIdentity),
+        signer: config.signerName,
+        expirationSeconds: config.expirationSeconds,
+      },
+      lead: (signal) => operator.run(signal),
+    };
   },
-);
+});

@@ -1,5 +1,5 @@
 import { CertificatesV1Api, CoreV1Api, type KubeConfig, type KubernetesObject, type V1CertificateSigningRequest, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
-import { createInformer, type Clock, type Informer, type Log } from '@certscrape/kube-runtime';
+import { createInformer, type Clock, type CreateInformerOptions, type Informer, type Log } from '@certscrape/kube-runtime';
 import { CLIENT_CA_SOURCE } from './ca-mirror.js';
 import { csrSubjectLabelValue } from './csr-object.js';
 
@@ -10,6 +10,9 @@ export interface CacheScope {
   readonly caConfigMapName: string;
   readonly scraperIdentity: string;
 }
+
+/** Creates an informer (runController's `informer`, or createInformer over a KubeConfig). */
+export type InformerFactory = <T extends KubernetesObject>(options: CreateInformerOptions<T>) => Informer<T>;
 
 /** Which reconciler an informer event concerns. */
 export type CacheTopic = 'certificate' | 'ca-mirror';
@@ -27,13 +30,19 @@ export class OperatorCaches {
   private readonly all: Informer<KubernetesObject>[];
   private started = false;
 
-  constructor(kubeConfig: KubeConfig, private readonly scope: CacheScope, options: { readonly log: Log; readonly clock?: Clock }) {
+  /**
+   * `informer` creates the informers; default `createInformer` over `kubeConfig` (then
+   * {@link start}/{@link stop} run them). runController passes its own factory, whose informers
+   * it starts on every replica and stops on shutdown.
+   */
+  constructor(kubeConfig: KubeConfig, private readonly scope: CacheScope, options: { readonly log: Log; readonly clock?: Clock; readonly informer?: InformerFactory }) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const certs = kubeConfig.makeApiClient(CertificatesV1Api);
     const { log, clock } = options;
+    const createInformerFor = options.informer ?? (<T extends KubernetesObject>(o: CreateInformerOptions<T>) => createInformer<T>(kubeConfig, o));
     const byName = (name: string) => `metadata.name=${name}`;
     const ns = scope.namespace;
-    this.secretInformer = createInformer<V1Secret>(kubeConfig, {
+    this.secretInformer = createInformerFor<V1Secret>({
       name: 'tls-secret',
       path: `/api/v1/namespaces/${ns}/secrets`,
       fieldSelector: byName(scope.secretName),
@@ -42,7 +51,7 @@ export class OperatorCaches {
       ...(clock ? { clock } : {}),
     });
     const labelSelector = `certscrape.io/csr-subject=${csrSubjectLabelValue(scope.scraperIdentity)}`;
-    this.csrInformer = createInformer<V1CertificateSigningRequest>(kubeConfig, {
+    this.csrInformer = createInformerFor<V1CertificateSigningRequest>({
       name: 'csrs',
       path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
       labelSelector,
@@ -50,7 +59,7 @@ export class OperatorCaches {
       log,
       ...(clock ? { clock } : {}),
     });
-    this.caSourceInformer = createInformer<V1ConfigMap>(kubeConfig, {
+    this.caSourceInformer = createInformerFor<V1ConfigMap>({
       name: 'client-ca-source',
       path: `/api/v1/namespaces/${CLIENT_CA_SOURCE.namespace}/configmaps`,
       fieldSelector: byName(CLIENT_CA_SOURCE.name),
@@ -58,7 +67,7 @@ export class OperatorCaches {
       log,
       ...(clock ? { clock } : {}),
     });
-    this.caMirrorInformer = createInformer<V1ConfigMap>(kubeConfig, {
+    this.caMirrorInformer = createInformerFor<V1ConfigMap>({
       name: 'client-ca-mirror',
       path: `/api/v1/namespaces/${ns}/configmaps`,
       fieldSelector: byName(scope.caConfigMapName),

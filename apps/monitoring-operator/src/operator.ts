@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { createCsrPolicy, DEFAULT_EXPIRATION_SECONDS } from '@certscrape/identity';
-import { createEventRecorder, describeApiError, systemClock, WorkQueue, type Clock, type Log } from '@certscrape/kube-runtime';
+import { createEventRecorder, describeApiError, systemClock, WorkQueue, type Clock, type EventRecorder, type Log } from '@certscrape/kube-runtime';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CaMirrorReconciler } from './ca-mirror-reconciler.js';
 import { CertificateReconciler } from './certificate-reconciler.js';
@@ -9,7 +9,7 @@ import type { OperatorConfig } from './config.js';
 import { isOperatorError } from './errors.js';
 import type { OperatorMetrics } from './metrics.js';
 import { kubernetesObjectWriter } from './object-write.js';
-import { OperatorCaches, type CacheTopic } from './operator-caches.js';
+import { OperatorCaches, type CacheTopic, type InformerFactory } from './operator-caches.js';
 import { PendingStateStore } from './pending-state.js';
 
 /** The part of the configuration the operator uses. */
@@ -31,6 +31,14 @@ export interface ControllerOptions {
   readonly issuanceBackoff?: BackoffPolicy;
   /** Longest single wait before re-checking anyway. Default 1 h. */
   readonly maxIdleMs?: number;
+  /** Events recorder. Default a core/v1 recorder as `certscrape-monitoring-operator`. */
+  readonly events?: EventRecorder;
+  /**
+   * Informer factory of a runtime that runs the informers itself (runController: started on
+   * every replica, synced before `run`, stopped on shutdown). Default: the operator creates,
+   * starts and stops its own.
+   */
+  readonly informer?: InformerFactory;
 }
 
 const EVENT_SOURCE = 'certscrape-monitoring-operator';
@@ -43,24 +51,37 @@ const EVENT_SOURCE = 'certscrape-monitoring-operator';
  */
 export class MonitoringOperator {
   private readonly caches: OperatorCaches;
-  private readonly queue: WorkQueue;
+  private readonly ownsCaches: boolean;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  /** The queue of the current leadership term (a shut-down queue cannot be reused). */
+  private queue: WorkQueue | undefined;
+  private readonly store: PendingStateStore;
   private readonly reconcilers: Readonly<Record<CacheTopic, { reconcile(): Promise<Next> }>>;
 
   constructor(private readonly options: ControllerOptions) {
     const { kubeConfig, config: cfg, log, metrics } = options;
     const clock = options.clock ?? systemClock;
     const random = options.random ?? Math.random;
-    this.caches = new OperatorCaches(kubeConfig, cfg, { log, clock });
-    this.queue = new WorkQueue({ backoff: { initialMs: 500, maxMs: 30_000 }, clock, random });
+    this.clock = clock;
+    this.random = random;
+    this.ownsCaches = options.informer === undefined;
+    this.caches = new OperatorCaches(kubeConfig, cfg, { log, clock, ...(options.informer ? { informer: options.informer } : {}) });
+    // Events before the first full list would reconcile against a partial view: they are dropped,
+    // and both keys are queued once every cache has synced.
+    this.caches.onChange((topic) => {
+      if (this.caches.synced()) this.queue?.add(topic);
+    });
     const writer = kubernetesObjectWriter(kubeConfig);
+    this.store = new PendingStateStore(kubeConfig.makeApiClient(CoreV1Api), cfg.namespace, cfg.stateSecretName);
     const policy = createCsrPolicy({ scraperIdentity: cfg.scraperIdentity, signerName: cfg.signerName, maxExpirationSeconds: Math.max(DEFAULT_EXPIRATION_SECONDS, cfg.expirationSeconds) });
     const deps: CertificateStepDeps = { ...DEFAULT_STEP_DEPS, random };
     this.reconcilers = {
       certificate: new CertificateReconciler({
         caches: this.caches,
-        store: new PendingStateStore(kubeConfig.makeApiClient(CoreV1Api), cfg.namespace, cfg.stateSecretName),
+        store: this.store,
         writer,
-        events: createEventRecorder(kubeConfig, { component: EVENT_SOURCE, log, now: () => new Date(clock.now()) }),
+        events: options.events ?? createEventRecorder(kubeConfig, { component: EVENT_SOURCE, log, now: () => new Date(clock.now()) }),
         kubeConfig,
         settings: {
           namespace: cfg.namespace,
@@ -85,28 +106,27 @@ export class MonitoringOperator {
     return this.caches.synced();
   }
 
-  /** Runs until `signal` aborts: caches, then the work queue. Never rejects on API errors. */
+  /** Runs one leadership term until `signal` aborts: caches (when owned), then the work queue. Never rejects on API errors. */
   async run(signal: AbortSignal): Promise<void> {
     const { log, metrics } = this.options;
-    const onAbort = () => this.queue.shutDown();
+    const queue = new WorkQueue({ backoff: { initialMs: 500, maxMs: 30_000 }, clock: this.clock, random: this.random });
+    this.queue = queue;
+    // Another replica may have led meanwhile: read the pending state afresh in every term.
+    this.store.invalidate();
+    const onAbort = () => queue.shutDown();
     signal.addEventListener('abort', onAbort, { once: true });
-    // Events before the first full list would reconcile against a partial view: they are
-    // dropped, and both keys are queued once every cache has synced.
-    this.caches.onChange((topic) => {
-      if (this.caches.synced()) this.queue.add(topic);
-    });
-    this.caches.start();
+    if (this.ownsCaches) this.caches.start();
     try {
       await this.caches.waitForSync(signal);
       if (signal.aborted) return;
-      this.queue.add('ca-mirror');
-      this.queue.add('certificate');
-      await this.queue.run(
+      queue.add('ca-mirror');
+      queue.add('certificate');
+      await queue.run(
         2,
         async (key) => {
           const next = await this.reconcilers[key as CacheTopic].reconcile();
-          if (next.after === 'now') this.queue.add(key);
-          else if (next.after === 'delay') this.queue.addAfter(key, next.ms + 10);
+          if (next.after === 'now') queue.add(key);
+          else if (next.after === 'delay') queue.addAfter(key, next.ms + 10);
         },
         (key, err, retryInMs) => {
           metrics.errors.inc({ operation: key === 'ca-mirror' ? 'ca-mirror' : 'reconcile' });
@@ -115,8 +135,9 @@ export class MonitoringOperator {
       );
     } finally {
       signal.removeEventListener('abort', onAbort);
-      this.queue.shutDown();
-      await this.caches.stop();
+      queue.shutDown();
+      if (this.queue === queue) this.queue = undefined;
+      if (this.ownsCaches) await this.caches.stop();
     }
   }
 }

@@ -86,11 +86,11 @@ export class Proc extends SupervisedProcess {
   }
 }
 
-/** A running operator: metrics and health URLs come from its startup log line. */
+/** A running operator: metrics and health URLs come from runController's `started` log line. */
 export class OperatorProc extends Proc {
   async urls(): Promise<{ health: string; metrics: string }> {
-    const line = await this.waitForLog('serving probes and metrics', (l) => l['msg'] === 'serving probes and metrics');
-    return { health: String(line['health']), metrics: String(line['metrics']) };
+    const line = await this.waitForLog('started (runController start-up line)', (l) => l['msg'] === 'started' && typeof l['healthUrl'] === 'string');
+    return { health: String(line['healthUrl']), metrics: String(line['metricsUrl']) };
   }
 
   /** The value of one metric sample (`name{labels}`), or undefined. */
@@ -110,7 +110,9 @@ export function startOperator(options: { kubeconfig: string; namespace: string; 
   return new OperatorProc(options.name ?? 'operator', OPERATOR_BIN, [
     `--kubeconfig=${options.kubeconfig}`,
     `--namespace=${options.namespace}`,
+    // Plain HTTP metrics on loopback (allowed for development; the HTTPS path is the DEPLOY suite's).
     '--metrics-bind-address=127.0.0.1:0',
+    '--metrics-secure=false',
     '--health-probe-bind-address=127.0.0.1:0',
     ...(options.args ?? []),
   ]);
