@@ -2,7 +2,9 @@
 // real TCP hop that counts every byte sent towards kube-apiserver and can be cut:
 // - a bearer token works via TokenReview + SubjectAccessReview, and is cached;
 // - certificate requests make zero calls to kube-apiserver;
-// - with the route to kube-apiserver gone, token requests fail while certificate requests succeed.
+// - with the route to kube-apiserver gone, token requests fail while certificate requests succeed;
+// - TokenReview's uid and extra (a pod-bound token) come through the client and the SAR that
+//   carries them is accepted; --auth-token-audiences is checked against status.audiences.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSidecarFlags } from './config.js';
+import { createKubernetesDelegatedClients } from './delegated-clients.js';
 import { startSidecar, type RunningSidecar } from './sidecar/sidecar.js';
 import { httpsRequest, singleConnectionAgent } from './test-support/https-client.js';
 import { startTcpForwarder, type TcpForwarder } from './test-support/tcp-forwarder.js';
@@ -178,6 +181,77 @@ describe('delegated TokenReview/SubjectAccessReview fallback against kube-apiser
     expect(denied.body).toBe(`Forbidden (user=system:serviceaccount:${NS}:stranger, verb=get, path=/metrics)\n`);
     expect((await withToken(readerToken, '/admin')).status).toBe(403);
     expect((await withToken('not-a-real-token')).status).toBe(401);
+  });
+
+  const TARGET_AUDIENCE = 'https://target.certscrape.example';
+
+  /** A TokenRequest for the "reader" account with `audiences`, optionally bound to a Pod object. */
+  async function readerTokenFor(audiences: string[], pod?: { name: string; uid: string }): Promise<string> {
+    const admin = new k8s.KubeConfig();
+    admin.loadFromFile(info.kubeconfig);
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'reader',
+      namespace: NS,
+      body: { spec: { audiences, expirationSeconds: 3600, ...(pod ? { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid } } : {}) } },
+    });
+    if (!tr.status?.token) throw new Error('TokenRequest returned no token');
+    return tr.status.token;
+  }
+
+  /** A Pod object for the "reader" account (never scheduled: a TokenRequest only needs it to exist). */
+  async function readerPod(): Promise<{ name: string; uid: string }> {
+    const admin = new k8s.KubeConfig();
+    admin.loadFromFile(info.kubeconfig);
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const name = `reader-${Date.now().toString(36)}`;
+    const pod = await core.createNamespacedPod({
+      namespace: NS,
+      body: { metadata: { name }, spec: { serviceAccountName: 'reader', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'registry.invalid/none:0' }] } },
+    });
+    return { name, uid: pod.metadata?.uid as string };
+  }
+
+  it("TokenReview's uid and extra come through the client: the account's uid, the pod a bound token names", async () => {
+    const admin = new k8s.KubeConfig();
+    admin.loadFromFile(info.kubeconfig);
+    const sa = await admin.makeApiClient(k8s.CoreV1Api).readNamespacedServiceAccount({ name: 'reader', namespace: NS });
+    const pod = await readerPod();
+    const clients = await createKubernetesDelegatedClients({ kubeconfig: targetKubeconfigPath });
+    const r = await clients.tokenReviews.review(await readerTokenFor([], pod), []);
+    expect(r.authenticated).toBe(true);
+    if (!r.authenticated) return;
+    expect(r.user.username).toBe(`system:serviceaccount:${NS}:reader`);
+    expect(r.user.uid).toBe(sa.metadata?.uid);
+    expect(r.user.extra).toMatchObject({ 'authentication.kubernetes.io/pod-name': [pod.name], 'authentication.kubernetes.io/pod-uid': [pod.uid] });
+    // kube-apiserver accepts the SubjectAccessReview that carries them, and answers it.
+    expect(await clients.subjectAccessReviews.review({ user: r.user.username, groups: r.user.groups, uid: r.user.uid, extra: r.user.extra, verb: 'get', path: '/metrics' })).toMatchObject({ allowed: true });
+    expect(await clients.subjectAccessReviews.review({ user: r.user.username, groups: r.user.groups, uid: r.user.uid, extra: r.user.extra, verb: 'get', path: '/admin' })).toMatchObject({ allowed: false });
+  });
+
+  it('a pod-bound token (TokenReview with extra) is authorized through the sidecar: SAR with uid and extra', async () => {
+    const token = await readerTokenFor([], await readerPod());
+    const r = await withToken(token);
+    expect(r.status).toBe(200);
+    expect((await withToken(token, '/admin')).status).toBe(403);
+  });
+
+  it('--auth-token-audiences: a token for that audience works; a token for the apiserver audience is refused', async () => {
+    const own = await startDelegatedSidecar([`--auth-token-audiences=${TARGET_AUDIENCE}`]);
+    try {
+      const get = (token: string) => httpsRequest({ port: own.sidecar.address.port, ca: servingCa.certPem, headers: { Authorization: `Bearer ${token}` } });
+      // status.audiences from kube-apiserver 1.20 names the audience asked for, so our check passes it.
+      const clients = await createKubernetesDelegatedClients({ kubeconfig: targetKubeconfigPath });
+      const bound = await readerTokenFor([TARGET_AUDIENCE]);
+      const review = await clients.tokenReviews.review(bound, [TARGET_AUDIENCE]);
+      expect(review).toMatchObject({ authenticated: true, audiences: [TARGET_AUDIENCE] });
+      expect((await get(bound)).status).toBe(200);
+      expect((await get(readerToken)).status).toBe(401); // default audience (the apiserver's)
+      expect((await get(await readerTokenFor(['https://other.example']))).status).toBe(401);
+    } finally {
+      await own.sidecar.close();
+      await own.forwarder.cut();
+    }
   });
 
   it('with the route to kube-apiserver gone, token requests fail while certificate requests keep succeeding', async () => {
