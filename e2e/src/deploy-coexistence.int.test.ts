@@ -95,7 +95,7 @@ const base = renderDeploy();
 let fx: DeployFixture;
 let objects: KubernetesObjectApi;
 
-const ref = (o: KubeObject): KubernetesObject => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } });
+const ref = (o: KubeObject): KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } });
 const read = (o: KubeObject) => objects.read(ref(o));
 async function exists(o: KubeObject): Promise<boolean> {
   try {

@@ -27,15 +27,6 @@ const WHO = {
 } as const;
 type Who = keyof typeof WHO;
 
-interface Access {
-  readonly verb: string;
-  readonly group?: string;
-  readonly resource?: string;
-  readonly subresource?: string;
-  readonly namespace?: string;
-  readonly name?: string;
-  readonly path?: string;
-}
 const csr = (verb: string, extra: Partial<Access> = {}): Access => ({ verb, group: 'certificates.k8s.io', resource: 'certificatesigningrequests', ...extra });
 const signer = (verb: string, name: string): Access => ({ verb, group: 'certificates.k8s.io', resource: 'signers', name });
 const secret = (verb: string, namespace: string, name?: string): Access => ({ verb, resource: 'secrets', namespace, ...(name === undefined ? {} : { name }) });
@@ -223,7 +214,7 @@ describe('RBAC: real requests with each identity', () => {
     expect(approved.status?.conditions?.map((c) => c.type)).toEqual(['Approved']);
 
     const serving = await fx.newCsr(fx.admin, 'system:node:certscrape-test', 'kubernetes.io/kubelet-serving', ['digital signature', 'server auth']);
-    const err = await fx.fx.approve(approverKc, serving.csr).then(
+    const err = await fx.approve(approverKc, serving.csr).then(
       () => undefined,
       (e: unknown) => e,
     );

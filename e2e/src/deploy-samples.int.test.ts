@@ -76,6 +76,22 @@ function getViaProxy(proxyPort: number, target: string, headers: Record<string, 
 }
 
 describe('the Prometheus wiring samples', () => {
+  it("the plain Prometheus examples (and the example Prometheus's embedded config) pass `promtool check config`", () => {
+    const files = [join(WIRING, 'scrape-config-cert-files.yml'), join(WIRING, 'scrape-config-proxy-url.yml')];
+    const embedded = rendered.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'prometheus-certscrape-config');
+    const embeddedFile = join(fx.work, 'embedded-prometheus.yml');
+    writeFileSync(embeddedFile, (embedded?.['data'] as Record<string, string>)['prometheus.yml'] ?? '');
+    for (const file of [...files, embeddedFile]) {
+      // promtool checks that tls files exist: re-root every *_file path into a scratch dir.
+      const root = join(fx.work, 'fsroot');
+      const text = readFileSync(file, 'utf8').replace(/(_file:\s*)(\/\S+)/g, (_m, k: string, path: string) => {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), 'placeholder');
+        return `${k}${join(root, path)}`;
+      });
+      const checked = join(fx.work, 'checked.yml');
+      writeFileSync(checked, text);
+      const out = execFileSync('promtool', ['check', 'config', checked], { encoding: 'utf8' });
       expect(out, file).toContain('SUCCESS');
     }
   });
@@ -112,7 +128,6 @@ describe('the Prometheus wiring samples', () => {
     expect([...certPaths]).toEqual(['/etc/prometheus/secrets/metrics-client-certs/tls.crt|/etc/prometheus/secrets/metrics-client-certs/tls.key']);
   });
 });
-});
 
 describe('the example sidecars, run with their Deployment args and config', () => {
   it('Prometheus -> scraper-proxy (proxy_url) -> target-auth -> exporter works with the scraper certificate; other paths and unauthenticated clients are refused; no token reaches the exporter', async () => {
@@ -147,7 +162,7 @@ describe('the example sidecars, run with their Deployment args and config', () =
     });
     await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
     const exporterPort = (exporter.address() as { port: number }).port;
-    const [targetPort, proxyPort, proxyMetricsPort] = await freePorts(3);
+    const [targetPort, proxyPort, proxyMetricsPort] = (await freePorts(3)) as [number, number, number];
 
     let sidecar: SupervisedProcess | undefined;
     let proxy: SupervisedProcess | undefined;
