@@ -2,7 +2,6 @@
 // harness grants it, everything the cluster grants the operator's service account (every
 // RoleBinding and ClusterRoleBinding naming it, and the rules of what they bind) is diffed against
 // the manifests rendered straight from deploy/ — nothing more, nothing less.
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import { renderKustomization, type KubeObject } from '@certscrape/local-cluster';
@@ -21,7 +20,8 @@ const canonical = (rules: readonly V1PolicyRule[] | undefined) =>
 
 /** `scope -> canonical rules` of every grant to the operator SA in the rendered manifests; `scope` is `cluster` or the binding's namespace. */
 function renderedGrants(namespace: string): Map<string, string[]> {
-  const objects = renderKustomization(join(DEPLOY_DIR, 'monitoring-operator'));
+  // The base as `kubectl apply -k deploy/` installs it; the operator's objects carry its name label.
+  const objects = renderKustomization(DEPLOY_DIR).filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'monitoring-operator');
   const roles = new Map(objects.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
   const grants = new Map<string, string[]>();
   for (const b of objects.filter((o): o is KubeObject & { subjects: { kind: string; name: string; namespace?: string }[]; roleRef: { kind: string; name: string } } => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
