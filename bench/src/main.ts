@@ -75,9 +75,12 @@ try {
   results.add('serve.unauthenticated_hostile.cpu_ratio', hostile.ratio, 'x (hostile / normal CPU per connection; goal <= 2)', { normalCpuMs: hostile.normalCpuMs, hostileCpuMs: hostile.hostileCpuMs, ...hostile.detail });
 
   log('\n# Sidecar memory (kube-rbac-proxy budget in kube-prometheus: requests 20Mi, limits 40Mi)');
-  const memory = await measureSidecarMemory(contenders.find((c) => c.name === 'sidecar')!, pki, quick ? 10 : 30, log);
+  // As the Deployment example runs it (NODE_OPTIONS=--max-semi-space-size=1), and with Node's defaults.
+  const memory = await measureSidecarMemory(() => startSidecar(inputs), '--max-semi-space-size=1', pki, quick ? 10 : 30, log);
   results.add('sidecar.rss_mib.idle', memory.idleMiB, 'MiB (goal <= 40)', memory.detail);
   results.add('sidecar.rss_mib.load', memory.loadMiB, 'MiB (peak; goal <= 40)', memory.detail);
+  const memoryDefault = await measureSidecarMemory(() => startSidecar(inputs), undefined, pki, quick ? 10 : 30, log);
+  results.add('sidecar.rss_mib.load_node_defaults', memoryDefault.loadMiB, 'MiB (peak, no NODE_OPTIONS)', memoryDefault.detail);
 
   log('\n# Scraper-proxy overhead (same target, direct mTLS vs via proxy_url)');
   const target = contenders.find((c) => c.name === 'target-auth')!;
