@@ -1,9 +1,10 @@
 // An upstream that keeps two independent records of what reached it: the raw bytes of every
 // connection (for the raw-http-parser oracle) and every request a real node:http server parsed
-// from those bytes (method, URL, raw headers, body). A TCP hop in front of the node:http server
-// captures the bytes exactly as the sidecar wrote them.
+// from those bytes (method, URL, raw headers, body). A TCP hop (tcp-forwarder) in front of the
+// node:http server captures the bytes exactly as the sidecar wrote them.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { startTcpForwarder } from './tcp-forwarder.js';
 
 /** A request as node:http parsed it. */
 export interface ParsedRequest {
@@ -28,7 +29,6 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   const parsed: ParsedRequest[] = [];
   const parseErrors: string[] = [];
   const streams: Buffer[][] = [];
-  const open = new Set<Socket>();
 
   const http: HttpServer = createHttpServer({ insecureHTTPParser: false }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -46,32 +46,15 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const httpPort = (http.address() as AddressInfo).port;
 
-  const tcp: Server = createServer((client) => {
-    const record: Buffer[] = [];
-    streams.push(record);
-    const inner = connect(httpPort, '127.0.0.1');
-    open.add(client).add(inner);
-    client.on('data', (d: Buffer) => record.push(Buffer.from(d)));
-    client.pipe(inner).pipe(client);
-    const drop = () => {
-      client.destroy();
-      inner.destroy();
-      open.delete(client);
-      open.delete(inner);
-    };
-    client.on('error', drop).on('close', drop);
-    inner.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  const tcp = await startTcpForwarder({ host: '127.0.0.1', port: httpPort }, { onClientData: (connection, data) => (streams[connection] ??= []).push(Buffer.from(data)) });
 
   return {
-    port: (tcp.address() as AddressInfo).port,
+    port: tcp.port,
     parsed,
     parseErrors,
     streams: () => streams.map((s) => Buffer.concat(s)).filter((b) => b.length > 0),
     close: async () => {
-      for (const s of open) s.destroy();
-      await new Promise<void>((r) => tcp.close(() => r()));
+      await tcp.cut();
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));
     },

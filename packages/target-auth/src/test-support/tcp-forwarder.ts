@@ -13,16 +13,25 @@ export interface TcpForwarder {
   cut(): Promise<void>;
 }
 
-export async function startTcpForwarder(target: { host: string; port: number }): Promise<TcpForwarder> {
+/** Options of {@link startTcpForwarder}. */
+export interface TcpForwarderOptions {
+  /** Sees every chunk a client sends, with the index of its connection (0, 1, … in accept order). */
+  readonly onClientData?: (connection: number, data: Buffer) => void;
+}
+
+export async function startTcpForwarder(target: { host: string; port: number }, options: TcpForwarderOptions = {}): Promise<TcpForwarder> {
   let connections = 0;
   let bytes = 0;
   const open = new Set<Socket>();
   const server: Server = createServer((client) => {
-    connections++;
+    const index = connections++;
     const upstream = connect(target.port, target.host);
     open.add(client);
     open.add(upstream);
-    client.on('data', (d: Buffer) => (bytes += d.length));
+    client.on('data', (d: Buffer) => {
+      bytes += d.length;
+      options.onClientData?.(index, d);
+    });
     client.pipe(upstream).pipe(client);
     const drop = () => {
       client.destroy();
