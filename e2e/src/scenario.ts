@@ -2,6 +2,7 @@
 // run exactly this. Every part is real and driven as a black box: the local control plane, the
 // csr-approver and monitoring-operator processes, the targets in a network namespace, the
 // scraper-proxy, and Debian's Prometheus.
+import { scanLogDir } from './support/secret-scan.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -386,6 +387,9 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     apiserverRequestsPerScrape: { cert: certLoad.perScrape, token: tokenLoad.perScrape },
     targets: targetDetail(byJob, load, Object.fromEntries(timeline.phases.map((p) => [p.key, { start: new Date(p.startMs), end: new Date(p.endMs) }]))),
   };
+  // Every process log of the run (controllers, proxy, sidecars, Prometheus): no key or token material.
+  const leaks = scanLogDir(logs);
+  if (leaks.length) throw new E2eError('E2E_ERR_ASSERTION', `secret material in logs: ${leaks.map((l) => `${l.what} in ${l.where}`).join('; ')}`);
   await writeReport(options.reportPath, report);
   const { htmlPath } = await writeReportPicture(options.reportPath, report, timeline);
   return {
