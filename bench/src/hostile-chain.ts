@@ -18,8 +18,11 @@ interface Identity {
 
 /** Same-name intermediates per hostile chain, and their RSA modulus / exponent sizes (bytes). */
 const INTERMEDIATES = 8;
-const MODULUS_BYTES = 384; // 3072 bits: the largest modulus OpenSSL verifies with an exponent of any size
-const EXPONENT_BYTES = 383;
+// 2048 bits: the forger's RSA-2048 signatures have exactly this length, so a verifier cannot refuse them on
+// length and must do the modular exponentiation with the huge exponent (OpenSSL allows any exponent below
+// 3072-bit moduli).
+const MODULUS_BYTES = 256;
+const EXPONENT_BYTES = 255;
 
 /** Builds `count` distinct hostile chains against the CA in `pki` (same name, no key of it). */
 async function hostileIdentities(pki: BenchPki, count: number): Promise<Identity[]> {

@@ -22,6 +22,12 @@ export interface ClientCertAuthenticatorOptions {
   readonly crypto?: Crypto;
   /** How long a failed chain (by fingerprints, per CA generation) is answered from cache. Default 10 s. */
   readonly failureTtlMs?: number;
+  /**
+   * Chains OpenSSL already refused on a full handshake are refused without pkcs's work, except for this many
+   * per second, which pkcs still verifies to detect a disagreement (pkcs accepting what OpenSSL refused).
+   * Bounds what a client without a trusted certificate can make the target spend. Default 1.
+   */
+  readonly auditsPerSecond?: number;
   /** Counts OpenSSL/pkcs verdict disagreements. Default none. */
   readonly metrics?: TargetAuthMetrics;
   /** Logs OpenSSL/pkcs verdict disagreements (warn). Default silent. */
@@ -37,6 +43,8 @@ interface Verified {
   readonly issuersUntilMs: number;
   /** When a failure stops being answered from cache (ms); Infinity for successes. */
   readonly expiresAtMs: number;
+  /** True when only OpenSSL's refusal decided (pkcs did not run: no disagreement to report). */
+  readonly opensslOnly?: boolean;
 }
 
 /** What one TLS socket presented (extracted once per socket: the peer chain cannot change). */
@@ -50,12 +58,14 @@ interface SocketState {
   readonly opensslError: string | undefined;
   /** True for a resumed TLS session (no fresh OpenSSL verdict; the leaf only). */
   readonly resumed: boolean;
+  /** Whether pkcs verifies this socket's chain (OpenSSL accepted, a resumed session, or an audit). */
+  readonly pkcsAllowed: boolean;
   generation: number;
   verified: Verified | undefined;
   pending: Promise<Verified> | undefined;
 }
 
-const NO_CERT: SocketState = Object.freeze({ leafDer: undefined, intermediatesDer: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, generation: 0, verified: undefined, pending: undefined });
+const NO_CERT: SocketState = Object.freeze({ leafDer: undefined, intermediatesDer: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, pkcsAllowed: false, generation: 0, verified: undefined, pending: undefined });
 const MEMO_LIMIT = 1024;
 const POOL_LIMIT = 32;
 
@@ -71,7 +81,9 @@ const POOL_LIMIT = 32;
  * - on a full handshake, BOTH OpenSSL's verdict (`socket.authorized`, against the same bundle) and
  *   pkcs's must accept; a disagreement is refused, counted and logged (defence in depth);
  * - failed chains are remembered per chain fingerprint for `failureTtlMs` (a hostile client
- *   reconnecting with the same chain costs a map lookup);
+ *   reconnecting with the same chain costs a map lookup), and a chain OpenSSL refused on a full handshake
+ *   is refused without pkcs's work beyond `auditsPerSecond` audits (a client without a trusted
+ *   certificate cannot make the target parse and search its chain);
  * - CN -> user name, O -> groups, read as Go reads them (see {@link userFromSubject}).
  * `authenticateSocket` returns undefined when no certificate was presented (token fallback may
  * then apply), a result synchronously on the hot path, or a promise on a socket's first request.
@@ -84,6 +96,8 @@ export class ClientCertAuthenticator {
   readonly #now: () => number;
   readonly #crypto: Crypto;
   readonly #failureTtlMs: number;
+  readonly #auditsPerSecond: number;
+  #auditWindow = { second: -1, used: 0 };
   readonly #metrics: TargetAuthMetrics;
   readonly #logger: TargetAuthLogger;
   readonly #sockets = new WeakMap<TLSSocket, SocketState>();
@@ -102,6 +116,7 @@ export class ClientCertAuthenticator {
     this.#now = options.now ?? Date.now;
     this.#crypto = options.crypto ?? globalThis.crypto;
     this.#failureTtlMs = options.failureTtlMs ?? 10_000;
+    this.#auditsPerSecond = options.auditsPerSecond ?? 1;
     this.#metrics = options.metrics ?? noopMetrics;
     this.#logger = options.logger ?? silentLogger;
   }
@@ -110,7 +125,11 @@ export class ClientCertAuthenticator {
   authenticateSocket(socket: TLSSocket): AuthenticationResult | Promise<AuthenticationResult> | undefined {
     let st = this.#sockets.get(socket);
     if (st === undefined) {
-      st = extract(socket, this.#maxIntermediates);
+      // A chain OpenSSL refused on a full handshake is refused either way: unless it is this second's
+      // audit, read only the leaf (no intermediates parsed, no path search).
+      const refusedByOpenSsl = socket.authorized !== true && !socket.isSessionReused();
+      const audit = refusedByOpenSsl && this.#takeAudit();
+      st = extract(socket, refusedByOpenSsl && !audit ? 0 : this.#maxIntermediates, !refusedByOpenSsl || audit);
       this.#sockets.set(socket, st);
     }
     if (st.leafDer === undefined) return undefined;
@@ -147,7 +166,7 @@ export class ClientCertAuthenticator {
    * still counts: a connection made before a CA was added must reconnect to use it.
    */
   #withOpenSslVerdict(st: SocketState, v: Verified): Verified {
-    if (st.resumed || v.result.ok === st.opensslAuthorized) return v;
+    if (st.resumed || v.result.ok === st.opensslAuthorized || v.opensslOnly === true) return v;
     const acceptedBy = v.result.ok ? 'pkcs' : 'openssl';
     this.#metrics.verdictDisagreement?.(acceptedBy);
     this.#logger.warn(
@@ -156,6 +175,15 @@ export class ClientCertAuthenticator {
     );
     if (!v.result.ok) return v;
     return { ...v, result: notAuthenticated('certificate-untrusted', `OpenSSL refused the chain: ${st.opensslError ?? 'unknown reason'}`) };
+  }
+
+  /** One pkcs audit of an OpenSSL-refused chain, if this second's budget allows. */
+  #takeAudit(): boolean {
+    const second = Math.floor(this.#now() / 1000);
+    if (this.#auditWindow.second !== second) this.#auditWindow = { second, used: 0 };
+    if (this.#auditWindow.used >= this.#auditsPerSecond) return false;
+    this.#auditWindow.used++;
+    return true;
   }
 
   #verifyMemo(st: SocketState, bundle: CaBundle): Promise<Verified> {
@@ -169,13 +197,18 @@ export class ClientCertAuthenticator {
     if (hit !== undefined) return hit;
     const failure = this.#failures.get(st.key);
     if (failure !== undefined && failure.expiresAtMs > this.#now()) return Promise.resolve(failure);
+    if (!st.pkcsAllowed) {
+      // Refused either way (both verdicts must accept): no parsing, no path search for this client.
+      return Promise.resolve(failed('certificate-untrusted', `OpenSSL refused the chain: ${st.opensslError ?? 'unknown reason'}`, this.#now() + this.#failureTtlMs, true));
+    }
     const p = this.#verify(st, bundle).catch((e: unknown): Verified => failed('certificate-malformed', `verification failed: ${(e as Error).message}`, this.#now() + this.#failureTtlMs));
     void p.then((v) => {
       if (this.#memoGeneration !== bundle.generation) return;
       if (v.result.ok) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
         this.#memo.set(st.key, p);
-      } else {
+      } else if (v.opensslOnly !== true) {
+        // (An OpenSSL-only refusal costs nothing and depends on the socket's handshake: never shared.)
         // Failures are remembered briefly: long enough that a client reconnecting with the same hostile
         // chain costs a lookup, short enough that a chain failing for a transient reason recovers.
         if (this.#failures.size >= MEMO_LIMIT) this.#failures.clear();
@@ -226,8 +259,8 @@ export class ClientCertAuthenticator {
   }
 }
 
-function failed(reason: AuthenticationFailureReason, detail: string, expiresAtMs: number): Verified {
-  return { result: notAuthenticated(reason, detail), validFromMs: 0, validUntilMs: 0, issuersFromMs: 0, issuersUntilMs: 0, expiresAtMs };
+function failed(reason: AuthenticationFailureReason, detail: string, expiresAtMs: number, opensslOnly = false): Verified {
+  return { result: notAuthenticated(reason, detail), validFromMs: 0, validUntilMs: 0, issuersFromMs: 0, issuersUntilMs: 0, expiresAtMs, opensslOnly };
 }
 
 function formatKey(c: ParsedCertificate): string {
@@ -275,10 +308,10 @@ export function userFromSubject(cert: ParsedCertificate): UserInfo | string {
   return Object.freeze({ name, groups: Object.freeze([...reading.organizations]), authenticatedBy: 'client-certificate' as const });
 }
 
-function extract(socket: TLSSocket, maxIntermediates: number): SocketState {
+function extract(socket: TLSSocket, maxIntermediates: number, pkcsAllowed: boolean): SocketState {
   // Once per socket. Use getPeerCertificate(true) only: calling getPeerX509Certificate() first
   // makes Node drop the issuer links of the detailed chain (observed on Node 20).
-  const detailed = socket.getPeerCertificate(true) as (PeerCertificate & { issuerCertificate?: PeerCertificate }) | null;
+  const detailed = socket.getPeerCertificate(maxIntermediates > 0) as (PeerCertificate & { issuerCertificate?: PeerCertificate }) | null;
   if (detailed === null || detailed.raw === undefined || detailed.raw.length === 0) return NO_CERT;
   const leafDer = new Uint8Array(detailed.raw);
   const keyParts = [detailed.fingerprint256];
@@ -295,6 +328,6 @@ function extract(socket: TLSSocket, maxIntermediates: number): SocketState {
   const opensslError = socket.authorizationError === undefined || socket.authorizationError === null ? undefined : String(socket.authorizationError);
   return {
     leafDer, intermediatesDer, key: keyParts.join('|'), opensslAuthorized: socket.authorized === true, opensslError,
-    resumed: socket.isSessionReused(), generation: 0, verified: undefined, pending: undefined,
+    resumed: socket.isSessionReused(), pkcsAllowed, generation: 0, verified: undefined, pending: undefined,
   };
 }

@@ -57,6 +57,20 @@ describe('OpenSSL and pkcs must both accept on a full handshake', () => {
   });
 });
 
+describe('a chain OpenSSL refused costs pkcs nothing beyond the audit budget', () => {
+  it('the first refused chain of a second is audited by pkcs; the next ones are refused on OpenSSL\'s verdict alone', async () => {
+    const impostor = await createTestCa({ commonName: 'verdicts CA' });
+    const counting = countingCrypto();
+    const now = Date.now();
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), crypto: counting.crypto, now: () => now, auditsPerSecond: 1 });
+    const leaves = await Promise.all([0, 1, 2, 3].map(() => issueTestLeaf(impostor, { commonName: SCRAPER })));
+    const results = [];
+    for (const l of leaves) results.push(await auth.authenticateSocket(fakeSocket([l.certificate.der], { authorized: false, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })));
+    expect(results.map((r) => r?.ok)).toEqual([false, false, false, false]);
+    expect(counting.verifications()).toBe(1); // the audit; the other three did no signature check
+  });
+});
+
 describe('failed chains are answered from cache per fingerprint, briefly', () => {
   it('a client reconnecting with the same refused chain costs no signature check until failureTtlMs passes', async () => {
     const impostor = await createTestCa({ commonName: 'verdicts CA' }); // same name, other key: a signature check is needed to refuse
@@ -64,7 +78,8 @@ describe('failed chains are answered from cache per fingerprint, briefly', () =>
     const counting = countingCrypto();
     let now = Date.now();
     const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), crypto: counting.crypto, now: () => now, failureTtlMs: 5_000 });
-    const connect = () => auth.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: false }));
+    // OpenSSL "accepted" (a stand-in verdict): pkcs must do the refusing, so its cost is what is cached.
+    const connect = () => auth.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: true }));
     expect((await connect())?.ok).toBe(false);
     const first = counting.verifications();
     expect(first).toBeGreaterThan(0);
