@@ -1,12 +1,13 @@
 import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { HOP_BY_HOP_HEADERS, connectionTokens } from '@certscrape/process-kit';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
 import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
 
-// Connection-specific fields are not allowed in HTTP/2 (RFC 9113 §8.2.2); framing comes from DATA frames.
-const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+// Hop-by-hop fields, plus what HTTP/2 carries elsewhere or forbids (RFC 9113 §8.2.2, §8.3.1).
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, 'host', 'http2-settings']);
 
 /** Options of {@link createH2cUpstreamProxy}. */
 export interface H2cUpstreamProxyOptions {
@@ -88,11 +89,7 @@ export function createH2cUpstreamProxy(options: H2cUpstreamProxyOptions): Reques
 }
 
 function forward(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const tokens = new Set(
-    String(incoming.connection ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase()),
-  );
+  const tokens = connectionTokens(incoming.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {
     if (v === undefined || !isForwardableHeaderName(k) || NOT_FORWARDED.has(k) || tokens.has(k) || k === 'content-length' || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
