@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { ProcessKitError } from './errors.js';
 import { resolveLogLevel } from './flags/log-level.js';
 import type { LogLevel } from './flags/log-level.js';

@@ -1,8 +1,8 @@
 import { parseCertificateBundle, type ParsedCertificate } from '@certscrape/pkcs';
-import { FileSource } from '@certscrape/process-kit';
 import { TargetAuthError } from './errors.js';
 import { silentLogger, type TargetAuthLogger } from './logger.js';
 import { noopMetrics, type TargetAuthMetrics } from './metrics.js';
+import { ReloadingFile } from './reloading-file.js';
 
 /**
  * One loaded client CA bundle. `generation` increases by one on every successful reload, so
@@ -71,49 +71,53 @@ export interface CaBundleWatcherOptions {
  */
 export class CaBundleWatcher implements CaBundleSource {
   #bundle: CaBundle;
-  readonly #listeners = new Set<(bundle: CaBundle) => void>();
-  readonly #source: FileSource<ParsedCertificate[]>;
-  readonly #options: CaBundleWatcherOptions;
+  readonly #file: ReloadingFile<CaBundle>;
 
-  private constructor(options: CaBundleWatcherOptions, source: FileSource<ParsedCertificate[]>, bundle: CaBundle) {
-    this.#options = options;
-    this.#source = source;
+  private constructor(file: ReloadingFile<CaBundle>, bundle: CaBundle) {
+    this.#file = file;
     this.#bundle = bundle;
-    const logger = options.logger ?? silentLogger;
-    const metrics = options.metrics ?? noopMetrics;
-    source.on('change', (certs) => this.#reload(certs));
-    source.on('refused', ({ reason, error }) => {
-      if (reason === 'unreadable') {
-        logger.warn({ file: options.file, err: (error as Error).message }, 'cannot read client CA bundle; keeping the last good one');
-        return;
-      }
-      metrics.caBundleReload('error');
-      logger.warn({ file: options.file, code: (error as TargetAuthError).code }, 'new client CA bundle is unusable; keeping the last good one');
-    });
   }
 
   /** Loads `options.file` (throws a coded error when unusable) and starts watching it. */
   static async open(options: CaBundleWatcherOptions): Promise<CaBundleWatcher> {
+    const logger = options.logger ?? silentLogger;
     const metrics = options.metrics ?? noopMetrics;
-    let source: FileSource<ParsedCertificate[]>;
+    const now = () => (options.now ?? (() => new Date()))();
+    // Set right after open; `accept` only runs on later changes.
+    const self: { watcher?: CaBundleWatcher } = {};
+    let file: ReloadingFile<CaBundle>;
     try {
-      source = await FileSource.open({
-        files: [options.file],
-        intervalMs: options.pollIntervalMs ?? 500,
-        watchHint: options.watchHint ?? true,
-        unreadable: (file, cause) => new TargetAuthError('TARGET_AUTH_ERR_CA_BUNDLE_READ', `cannot read client CA bundle ${file}`, { cause }),
-        parse: ([content]) => parseCaBundle(content as Buffer, options.file),
-      });
+      file = await ReloadingFile.open<CaBundle>(
+        {
+          files: [options.file],
+          parse: ([content]) => bundleFrom(parseCaBundle(content as Buffer, options.file), 0, new Date(0)),
+          unreadable: (f, cause) => new TargetAuthError('TARGET_AUTH_ERR_CA_BUNDLE_READ', `cannot read client CA bundle ${f}`, { cause }),
+          ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+          ...(options.watchHint === undefined ? {} : { watchHint: options.watchHint }),
+          logger,
+          logFields: { file: options.file },
+          messages: { unreadable: 'cannot read client CA bundle; keeping the last good one', refused: 'new client CA bundle is unusable; keeping the last good one', listenerFailed: 'CA bundle listener failed' },
+          onRefused: () => metrics.caBundleReload('error'),
+        },
+        // A new bundle gets the next generation and its load time, then listeners see it.
+        (parsed) => {
+          const w = self.watcher as CaBundleWatcher;
+          const at = now();
+          w.#bundle = bundleFrom([...parsed.certificates], w.#bundle.generation + 1, at);
+          metrics.caBundleReload('success', parsed.certificates.length, at);
+          logger.info({ file: options.file, certificates: parsed.certificates.length, generation: w.#bundle.generation }, 'client CA bundle reloaded');
+          return w.#bundle;
+        },
+      );
     } catch (e) {
       metrics.caBundleReload('error');
       throw e;
     }
-    const now = (options.now ?? (() => new Date()))();
-    const bundle = bundleFrom(source.current, 1, now);
-    metrics.caBundleReload('success', bundle.certificates.length, now);
-    const watcher = new CaBundleWatcher(options, source, bundle);
-    source.start();
-    return watcher;
+    const at = now();
+    const first = bundleFrom([...file.value.certificates], 1, at);
+    metrics.caBundleReload('success', first.certificates.length, at);
+    self.watcher = new CaBundleWatcher(file, first);
+    return self.watcher;
   }
 
   current(): CaBundle {
@@ -121,34 +125,16 @@ export class CaBundleWatcher implements CaBundleSource {
   }
 
   onChange(listener: (bundle: CaBundle) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#file.onChange(listener);
   }
 
   /** Checks the file now (tests and SIGHUP); resolves once any change has been applied. */
-  async checkNow(): Promise<void> {
-    await this.#source.check();
+  checkNow(): Promise<void> {
+    return this.#file.checkNow();
   }
 
   /** Stops watching; `current()` keeps returning the last bundle. */
   close(): void {
-    void this.#source.stop();
-    this.#listeners.clear();
-  }
-
-  #reload(certs: ParsedCertificate[]): void {
-    const logger = this.#options.logger ?? silentLogger;
-    const metrics = this.#options.metrics ?? noopMetrics;
-    const now = (this.#options.now ?? (() => new Date()))();
-    this.#bundle = bundleFrom(certs, this.#bundle.generation + 1, now);
-    metrics.caBundleReload('success', certs.length, now);
-    logger.info({ file: this.#options.file, certificates: certs.length, generation: this.#bundle.generation }, 'client CA bundle reloaded');
-    for (const l of this.#listeners) {
-      try {
-        l(this.#bundle);
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, 'CA bundle listener failed');
-      }
-    }
+    this.#file.close();
   }
 }

@@ -1,8 +1,8 @@
 import { createSecureContext } from 'node:tls';
-import { FileSource } from '@certscrape/process-kit';
 import { TargetAuthError } from './errors.js';
 import { silentLogger, type TargetAuthLogger } from './logger.js';
 import { noopMetrics, type TargetAuthMetrics } from './metrics.js';
+import { ReloadingFile } from './reloading-file.js';
 
 /** A serving certificate (chain) and its private key, PEM. */
 export interface ServingPair {
@@ -53,69 +53,56 @@ export interface ServingCertReloaderOptions {
  * pair stays (logged once); a pair torn by a write in progress is re-read, not refused.
  */
 export class ServingCertReloader implements ServingPairSource {
-  readonly #listeners = new Set<(pair: ServingPair) => void>();
-  readonly #source: FileSource<ServingPair>;
+  readonly #file: ReloadingFile<ServingPair>;
 
-  private constructor(options: ServingCertReloaderOptions, source: FileSource<ServingPair>) {
-    this.#source = source;
-    const logger = options.logger ?? silentLogger;
-    const metrics = options.metrics ?? noopMetrics;
-    source.on('refused', ({ reason, error }) => {
-      if (reason === 'unreadable') {
-        logger.warn({ certFile: options.certFile, err: (error as Error).message }, 'cannot read serving certificate; keeping the last good pair');
-        return;
-      }
-      metrics.servingCertReload('error');
-      logger.warn({ certFile: options.certFile, code: (error as TargetAuthError).code }, 'new serving certificate/key do not form a usable pair; keeping the last good pair');
-    });
-    source.on('change', (next) => {
-      metrics.servingCertReload('success');
-      logger.info({ certFile: options.certFile }, 'serving certificate reloaded');
-      for (const l of this.#listeners) {
-        try {
-          l(next);
-        } catch (err) {
-          logger.error({ err: (err as Error).message }, 'serving certificate listener failed');
-        }
-      }
-    });
+  private constructor(file: ReloadingFile<ServingPair>) {
+    this.#file = file;
   }
 
   /** Loads the pair (throws `TARGET_AUTH_ERR_SERVING_PAIR_READ` / `_INVALID`) and starts polling. */
   static async open(options: ServingCertReloaderOptions): Promise<ServingCertReloader> {
-    const source = await FileSource.open<ServingPair>({
-      files: [options.certFile, options.keyFile],
-      intervalMs: options.pollIntervalMs ?? 500,
-      watchHint: options.watchHint ?? true,
-      unreadable: (_file, cause) => new TargetAuthError('TARGET_AUTH_ERR_SERVING_PAIR_READ', `cannot read serving certificate/key (${options.certFile}, ${options.keyFile})`, { cause }),
-      parse: ([cert, key]) => {
-        const pair = { cert: cert as Buffer, key: key as Buffer };
-        assertServingPair(pair, options.certFile);
+    const logger = options.logger ?? silentLogger;
+    const metrics = options.metrics ?? noopMetrics;
+    const file = await ReloadingFile.open<ServingPair>(
+      {
+        files: [options.certFile, options.keyFile],
+        parse: ([cert, key]) => {
+          const pair = { cert: cert as Buffer, key: key as Buffer };
+          assertServingPair(pair, options.certFile);
+          return pair;
+        },
+        unreadable: (_f, cause) => new TargetAuthError('TARGET_AUTH_ERR_SERVING_PAIR_READ', `cannot read serving certificate/key (${options.certFile}, ${options.keyFile})`, { cause }),
+        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+        ...(options.watchHint === undefined ? {} : { watchHint: options.watchHint }),
+        logger,
+        logFields: { certFile: options.certFile },
+        messages: { unreadable: 'cannot read serving certificate; keeping the last good pair', refused: 'new serving certificate/key do not form a usable pair; keeping the last good pair', listenerFailed: 'serving certificate listener failed' },
+        onRefused: () => metrics.servingCertReload('error'),
+      },
+      (pair) => {
+        metrics.servingCertReload('success');
+        logger.info({ certFile: options.certFile }, 'serving certificate reloaded');
         return pair;
       },
-    });
-    (options.metrics ?? noopMetrics).servingCertReload('success');
-    const r = new ServingCertReloader(options, source);
-    source.start();
-    return r;
+    );
+    metrics.servingCertReload('success');
+    return new ServingCertReloader(file);
   }
 
   current(): ServingPair {
-    return this.#source.current;
+    return this.#file.value;
   }
 
   onChange(listener: (pair: ServingPair) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#file.onChange(listener);
   }
 
   /** Checks the files now; resolves once any change has been applied. */
-  async checkNow(): Promise<void> {
-    await this.#source.check();
+  checkNow(): Promise<void> {
+    return this.#file.checkNow();
   }
 
   close(): void {
-    void this.#source.stop();
-    this.#listeners.clear();
+    this.#file.close();
   }
 }
