@@ -3,23 +3,32 @@
 // The rule: one authorized client request produces at most one upstream request, with the same
 // method and path, no identity header, and a body framed one way only — under every reading of
 // the upstream's bytes (strict RFC 9112, bare-LF, Content-Length-wins, no-body-on-GET).
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EKU } from '@certscrape/pkcs';
 import { createTestCa, issueTestLeaf, type TestCa, type TestLeaf } from '@certscrape/pkcs/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RequestAuthenticator } from '../authn/request-authenticator.js';
+import { TokenAuthenticator } from '../authn/token-authenticator.js';
+import { StaticAuthorizer } from '../authz/static-authorizer.js';
 import { verbForMethod } from '../authz/verb.js';
 import { parseSidecarFlags } from '../config.js';
 import type { TargetAuthLogger } from '../logger.js';
 import { isIdentityHeader } from '../middleware/identity-headers.js';
+import { withAuthentication } from '../middleware/with-authentication.js';
+import { withAuthorization } from '../middleware/with-authorization.js';
 import { SCRAPER } from '../test-support/fixtures.js';
 import { READINGS, headerValue, parseRequests, type RawRequest, type Reading } from '../test-support/raw-http-parser.js';
 import { responseStatuses, sendRaw } from '../test-support/raw-tls-client.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../test-support/recording-upstream.js';
 import { METHODS_WITHOUT_BODY } from './request-framing.js';
 import { startSidecar, type RunningSidecar } from './sidecar.js';
+import { createUpstreamProxy } from './upstream-proxy.js';
+import { withRequestFraming } from './with-request-framing.js';
 
 // The scraper may use any verb on /metrics (so bodies on POST/PUT/PATCH are forwarded) and GET
 // under the prefix /metrics/*; nothing on /admin.
@@ -50,6 +59,12 @@ describe('sidecar request framing: at most one upstream request per authorized c
   let scraper: TestLeaf;
   let upstream: RecordingUpstream;
   let sidecar: RunningSidecar;
+  // The same framing step and proxy behind a node:http server with the LENIENT parser
+  // (insecureHTTPParser: true accepts both framing headers, obs-fold, bare LF, odd names):
+  // the guarantee must not depend on llhttp's strict mode. Token auth (a package-interface
+  // TokenReview client) stands in for TLS client certificates on this plain listener.
+  let lenient: HttpServer;
+  let lenientPort: number;
   const allowed: Allowed[] = [];
   const refusals: string[] = [];
 
@@ -84,10 +99,22 @@ describe('sidecar request framing: at most one upstream request per authorized c
     ]);
     if (parsed.kind !== 'run') throw new Error('expected a run config');
     sidecar = await startSidecar({ ...parsed.config, decisionLog: true }, { logger });
+
+    const mw = { logger, decisionLog: logger };
+    const token = new TokenAuthenticator({ review: async (t) => (t === 'scraper-token' ? { authenticated: true, user: { username: SCRAPER, groups: [] }, audiences: [] } : { authenticated: false, error: 'invalid' }) });
+    const proxy = createUpstreamProxy({ upstream: new URL(`http://127.0.0.1:${upstream.port}/`), logger });
+    lenient = createHttpServer(
+      { insecureHTTPParser: true },
+      withRequestFraming({ logger }, withAuthentication(new RequestAuthenticator({ token }), mw, withAuthorization(new StaticAuthorizer([{ user: { name: SCRAPER }, path: '/metrics' }]), mw, proxy))),
+    );
+    await new Promise<void>((r) => lenient.listen(0, '127.0.0.1', r));
+    lenientPort = (lenient.address() as AddressInfo).port;
   });
 
   afterAll(async () => {
     await sidecar?.close();
+    lenient?.closeAllConnections();
+    await new Promise((r) => lenient?.close(r));
     await upstream?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -106,10 +133,13 @@ describe('sidecar request framing: at most one upstream request per authorized c
   const EXCHANGE_HOST = /^c\d+$/;
 
   /** Sends raw bytes as the scraper; returns the response statuses and what the upstream got. */
-  async function exchange(bytes: string): Promise<{ statuses: number[]; upstream: RawRequest[] }> {
+  async function exchange(bytes: string, via: 'sidecar' | 'lenient' = 'sidecar'): Promise<{ statuses: number[]; upstream: RawRequest[] }> {
     const id = `c${++exchanges}`;
     const current = (host: string | undefined) => host === undefined || !EXCHANGE_HOST.test(host) || host === id;
-    const response = await sendRaw({ port: sidecar.address.port, ca: servingCa.certPem, identity: { cert: scraper.chainPem, key: scraper.keyPem }, bytes: bytes.replaceAll('Host: t', `Host: ${id}`) });
+    const response =
+      via === 'sidecar'
+        ? await sendRaw({ port: sidecar.address.port, ca: servingCa.certPem, identity: { cert: scraper.chainPem, key: scraper.keyPem }, bytes: bytes.replaceAll('Host: t', `Host: ${id}`) })
+        : await sendRaw({ port: lenientPort, bytes: bytes.replaceAll('Host: t', `Host: ${id}\r\nAuthorization: Bearer scraper-token`) });
     const read = (reading: Reading) =>
       upstream.streams().map((s) => {
         const p = parseRequests(s, reading);
@@ -282,7 +312,7 @@ describe('sidecar request framing: at most one upstream request per authorized c
   );
   const requestArb = fc.record({ method: methodArb, path: fc.constantFrom('/metrics', '/admin', '/metrics/../admin', '/metrics;x'), framing: framingArb, body: bodyArb, junk: fc.constantFrom('', 'X_Remote_User: admin\r\n', 'X-Remote-User: admin\r\n') });
 
-  function render(r: fc.RecordValue<{ method: string; path: string; framing: string; body: string; junk: string }>, last: boolean): string {
+  function render(r: { method: string; path: string; framing: string; body: string; junk: string }, last: boolean): string {
     const version = r.framing === 'te-http10' ? 'HTTP/1.0' : 'HTTP/1.1';
     let head = `${r.method} ${r.path} ${version}\r\nHost: t\r\n${r.junk}${last ? close : ''}`;
     const b = r.body;
@@ -342,7 +372,7 @@ describe('sidecar request framing: at most one upstream request per authorized c
     return `${head}\r\n${body}`;
   }
 
-  it('property: whatever the client pipelines, the upstream sees at most one request per authorized request, same method/path, no identity header, one framing', async () => {
+  it.each(['sidecar', 'lenient'] as const)('property (%s parser): whatever the client pipelines, the upstream sees at most one request per authorized request, same method/path, no identity header, one framing', async (via) => {
     // Strings are sent as latin1: keep generated bodies in that range so lengths are byte lengths.
     const latin1 = (s: string) => [...s].every((c) => c.charCodeAt(0) < 256);
     await fc.assert(
@@ -350,7 +380,7 @@ describe('sidecar request framing: at most one upstream request per authorized c
         fc.pre(reqs.every((r) => latin1(r.body)));
         reset();
         const bytes = reqs.map((r, i) => render(r, i === reqs.length - 1)).join('');
-        const r = await exchange(bytes);
+        const r = await exchange(bytes, via);
         expectAtMostOnePerAuthorized(r.upstream);
         // Nothing that was not authorized reaches the upstream: no /admin, no smuggled request.
         for (const u of r.upstream) expect(u.target).toBe('/metrics');

@@ -68,7 +68,7 @@ export function parseRequests(bytes: Buffer, reading: Reading = 'strict'): RawPa
         if (lower === 'transfer-encoding') codings.push(...value.split(',').map((c) => c.trim().toLowerCase()));
       }
       const method = m[1] as string;
-      let body = Buffer.alloc(0);
+      let body: Buffer = Buffer.alloc(0);
       const bodyless = reading === 'no-body-on-get' && (method === 'GET' || method === 'HEAD');
       const useChunked = codings.length > 0 && !(reading === 'content-length-wins' && lengths.length > 0);
       if (bodyless) {
