@@ -33,6 +33,27 @@ authorization:
     ]);
   });
 
+  it('reads YAML 1.1 as kube-rbac-proxy (yaml.v2) does: yes/no/on/off are booleans', () => {
+    expect(parseKubeRbacProxyConfig('authorization:\n  static:\n    - path: /metrics\n      resourceRequest: no\n').staticRules).toEqual([{ path: '/metrics' }]);
+    expect(parseKubeRbacProxyConfig('authorization:\n  static:\n    - path: /metrics\n      resourceRequest: off\n').staticRules).toEqual([{ path: '/metrics' }]);
+    // `yes` is true in YAML 1.1: a resource rule, refused like `true` (in YAML 1.2 it would be a string).
+    expect(codeOf('authorization:\n  static:\n    - path: /metrics\n      resourceRequest: yes\n')).toBe('TARGET_AUTH_ERR_CONFIG_UNSUPPORTED');
+  });
+
+  it('reads YAML 1.1 octal and sexagesimal numbers as numbers, so they are not strings', () => {
+    // A user name of 0755 is the number 493 to yaml.v2, and not a string: refused with its path.
+    expect(() => parseKubeRbacProxyConfig('authorization:\n  static:\n    - path: /metrics\n      user: {name: 0755}\n', 'cfg')).toThrow('cfg: authorization.static[0].user.name: must be a string');
+    expect(() => parseKubeRbacProxyConfig('authorization:\n  static:\n    - path: /metrics\n      verb: 1:30\n', 'cfg')).toThrow('cfg: authorization.static[0].verb: must be a string');
+  });
+
+  it('refuses duplicate keys, as yaml.v2 does', () => {
+    expect(codeOf('authorization:\n  static: []\nauthorization:\n  static: []\n')).toBe('TARGET_AUTH_ERR_CONFIG_INVALID');
+  });
+
+  it('names the path of an unknown key', () => {
+    expect(() => parseKubeRbacProxyConfig('authorization:\n  static:\n    - path: /metrics\n      user: {name: a, group: [b]}\n', 'cfg')).toThrow('cfg: authorization.static[0].user.group: unknown key');
+  });
+
   it('reads JSON too', () => {
     expect(parseKubeRbacProxyConfig('{"authorization":{"static":[{"path":"/metrics"}]}}').staticRules).toEqual([{ path: '/metrics' }]);
   });
