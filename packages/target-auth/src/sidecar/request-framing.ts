@@ -49,6 +49,11 @@ export interface FramingInput {
    * HTTP/2 pseudo-headers (`:method`, `:path`, …) are skipped when `httpVersion` is `'2.0'`.
    */
   readonly rawHeaders: readonly string[];
+  /**
+   * HTTP/2 only: whether the request's HEADERS frame ended the stream (`Http2Stream.endAfterHeaders`).
+   * `false` means DATA frames may follow without a `Content-Length`: a body of unknown length.
+   */
+  readonly http2EndStream?: boolean | undefined;
 }
 
 /** Methods whose request body has no defined semantics (RFC 9110 §9.3): a body on them is refused. */
@@ -105,7 +110,11 @@ export function decideRequestFraming(input: FramingInput): RequestFraming {
     if (transferEncoding.length !== 1 || (transferEncoding[0] as string).trim().toLowerCase() !== 'chunked') return refuse('transfer-encoding-unsupported', 501);
     return METHODS_WITHOUT_BODY.has(input.method ?? '') ? refuse('body-not-allowed') : CHUNKED;
   }
-  if (lengthCount === 0) return NONE;
+  if (lengthCount === 0) {
+    // HTTP/2 needs no framing header for a body: an open stream after HEADERS is one.
+    if (http2 && input.http2EndStream === false) return METHODS_WITHOUT_BODY.has(input.method ?? '') ? refuse('body-not-allowed') : CHUNKED;
+    return NONE;
+  }
   if (lengthCount > 1) return refuse('content-length-repeated');
   const m = CONTENT_LENGTH.exec(contentLength as string);
   if (m === null) return refuse('content-length-invalid');

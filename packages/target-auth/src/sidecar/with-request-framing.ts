@@ -24,7 +24,8 @@ export function admitRequestFraming(req: IncomingMessage, res: ServerResponse, l
   }
   let framing = decided.get(req);
   if (framing === undefined) {
-    framing = decideRequestFraming(req);
+    const stream = (req as { stream?: { endAfterHeaders?: boolean } }).stream;
+    framing = decideRequestFraming({ method: req.method, httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, http2EndStream: stream?.endAfterHeaders });
     decided.set(req, framing);
   }
   if (framing.ok) return framing;
