@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSidecarFlags } from '@certscrape/target-auth';
-import { ApplyError, DEPLOY_SAMPLES, applyKustomization, applyObjects, renderDeploy } from './support/apply-manifests.js';
+import { ApplyError, DEPLOY_SAMPLES, applyKustomization, applyObjects, forServer, renderDeploy } from './support/apply-manifests.js';
 import type { DeployRenderOptions } from './support/apply-manifests.js';
 import { DeployFixture } from './support/deploy-fixture.js';
 import { BINS, IMAGE_PREFIX, REPO_ROOT, containersOf, helpFlags } from './support/deploy-pod.js';
@@ -26,6 +26,7 @@ let fx: DeployFixture;
 beforeAll(async () => {
   fx = await DeployFixture.open();
   await applyKustomization(fx.admin, INSTALL);
+  await fx.settleServiceAccounts(rendered);
 });
 
 afterAll(async () => {
@@ -39,7 +40,7 @@ describe('applying deploy/ to kube-apiserver', () => {
     ...DEPLOY_SAMPLES.map((s) => [`samples/${s}`, { samples: [s] }] as const),
   ] as [string, DeployRenderOptions][])('%s applies cleanly, and re-applying it is a no-op (same resourceVersion)', async (_what, what) => {
     const objects = KubernetesObjectApi.makeApiClient(fx.admin);
-    const only = renderDeploy(what);
+    const only = await forServer(fx.admin, renderDeploy(what));
     const before = new Map<string, string | undefined>();
     for (const o of only) {
       const live = await objects.read({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } });
@@ -67,9 +68,10 @@ describe('applying deploy/ to kube-apiserver', () => {
       const live = (await objects.read({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.metadata.name, namespace: r.metadata.namespace } })) as unknown as { rules?: unknown };
       expect(live.rules, objectId(r)).toEqual(r['rules']);
     }
-    for (const o of rendered.filter((x) => x.kind === 'PodDisruptionBudget' || x.kind === 'NetworkPolicy')) {
+    for (const o of (await forServer(fx.admin, rendered)).filter((x) => x.kind === 'PodDisruptionBudget' || x.kind === 'NetworkPolicy')) {
       const live = (await objects.read({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } })) as unknown as KubeObject;
-      expect(live['spec'], objectId(o)).toMatchObject(o['spec'] as object);
+      // (client-node's typed objects name NetworkPolicy's `from` `_from`.)
+      expect(JSON.parse(JSON.stringify(live['spec']).replaceAll('"_from":', '"from":')), objectId(o)).toMatchObject(o['spec'] as object);
     }
   });
 

@@ -7,8 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { ApiException, CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { waitFor } from '@certscrape/local-cluster/testing';
-import { DEPLOY_DIR, applyObjects, renderDeploy } from './support/apply-manifests.js';
+import { applyObjects, forServer, renderDeploy } from './support/apply-manifests.js';
 import { DeployFixture, NS } from './support/deploy-fixture.js';
 import { objectId, parseObjects } from './support/kustomize.js';
 import type { KubeObject } from './support/kustomize.js';
@@ -91,7 +92,9 @@ subjects: [{kind: ServiceAccount, name: prometheus-k8s, namespace: ${NS}}]
   'kube-prometheus (test stand-in)',
 );
 
-const base = renderDeploy();
+const rendered = renderDeploy();
+/** The base as this server takes it (1.20: PodDisruptionBudget as policy/v1beta1, see forServer). */
+let base: KubeObject[];
 let fx: DeployFixture;
 let objects: KubernetesObjectApi;
 
@@ -131,6 +134,7 @@ const kubectl = (() => {
 beforeAll(async () => {
   fx = await DeployFixture.open();
   objects = KubernetesObjectApi.makeApiClient(fx.admin);
+  base = await forServer(fx.admin, rendered);
   // Other suites of this run may have created `monitoring` from components/bare-cluster: start from
   // a cluster where kube-prometheus made the namespace.
   const core = fx.admin.makeApiClient(CoreV1Api);
@@ -139,11 +143,7 @@ beforeAll(async () => {
   });
   await waitFor(async () => ((await core.readNamespace({ name: NS }).then(() => true, () => false)) ? undefined : true), { what: `namespace ${NS} deleted by the namespace controller`, timeoutMs: 180_000 });
   await applyObjects(fx.admin, KUBE_PROMETHEUS, { fieldManager: 'kube-prometheus' });
-  // Kubernetes 1.20's token controller then adds a token Secret to each ServiceAccount (a write of
-  // its own): let it settle, so "unchanged" below compares against their final state.
-  for (const sa of KUBE_PROMETHEUS.filter((o) => o.kind === 'ServiceAccount')) {
-    await waitFor(async () => ((await core.readNamespacedServiceAccount({ name: sa.metadata.name, namespace: NS })).secrets?.length ? true : undefined), { what: `token Secret of ${sa.metadata.name}`, timeoutMs: 60_000 });
-  }
+  await fx.settleServiceAccounts(KUBE_PROMETHEUS);
 });
 
 afterAll(async () => {
@@ -153,10 +153,10 @@ afterAll(async () => {
 describe('certscrape beside kube-prometheus', () => {
   it('the base shares no object with the monitoring stack it joins: no Namespace, no prometheus-k8s ServiceAccount, no name of theirs', () => {
     const theirs = new Set(KUBE_PROMETHEUS.map(objectId));
-    expect(base.map(objectId).filter((id) => theirs.has(id))).toEqual([]);
-    expect(base.filter((o) => o.kind === 'Namespace')).toEqual([]);
+    expect(rendered.map(objectId).filter((id) => theirs.has(id))).toEqual([]);
+    expect(rendered.filter((o) => o.kind === 'Namespace')).toEqual([]);
     // Nothing of certscrape is selectable by kube-prometheus's part-of label, and the reverse.
-    expect(base.every((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'certscrape')).toBe(true);
+    expect(rendered.every((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'certscrape')).toBe(true);
   });
 
   it('applying the base changes nothing of theirs; deleting certscrape like `kubectl delete -k deploy/` removes only certscrape, and the namespace stays', async () => {
@@ -171,8 +171,9 @@ describe('certscrape beside kube-prometheus', () => {
 
     // When: certscrape is deleted.
     if (kubectl) {
-      // The real command, as a user types it (kubectl 1.32 is on these machines).
-      const out = execFileSync('kubectl', [`--kubeconfig=${fx.info.kubeconfig}`, 'delete', '-k', DEPLOY_DIR, '--wait=true'], { encoding: 'utf8' });
+      // kubectl's own delete of exactly the objects `kubectl delete -k deploy/` names (fed as YAML:
+      // kubectl 1.32 cannot map policy/v1 PDBs on this 1.20 server, see forServer).
+      const out = execFileSync('kubectl', [`--kubeconfig=${fx.info.kubeconfig}`, 'delete', '-f', '-', '--wait=true'], { input: base.map((o) => stringify(o)).join('---\n'), encoding: 'utf8' });
       expect(out).toMatch(/deployment.apps "csr-approver" deleted/);
       expect(out).not.toMatch(/"monitoring"|"prometheus-k8s"|node-exporter/);
     } else {

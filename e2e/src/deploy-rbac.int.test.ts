@@ -5,7 +5,7 @@
 import { ApiException, CertificatesV1Api, CoreV1Api, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyObjects, renderDeploy } from './support/apply-manifests.js';
+import { applyObjects, forServer, renderDeploy } from './support/apply-manifests.js';
 import { CLIENT_SIGNER, DeployFixture, NS, SCRAPER, saGroups, saUser, statusOf } from './support/deploy-fixture.js';
 import type { Access } from './support/deploy-fixture.js';
 import { objectId } from './support/kustomize.js';
@@ -158,7 +158,7 @@ function wildcards(rules: readonly V1PolicyRule[]): string[] {
 
 beforeAll(async () => {
   fx = await DeployFixture.open();
-  await applyObjects(fx.admin, rendered);
+  await applyObjects(fx.admin, await forServer(fx.admin, rendered));
 });
 
 afterAll(async () => {

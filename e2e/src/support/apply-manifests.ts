@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { applyObjects, renderKustomization, type ApplyOptions, type KubeObject } from '@certscrape/local-cluster';
+import { applyObjects, renderKustomization, toKubeConfig, type ApplyOptions, type KubeObject } from '@certscrape/local-cluster';
 
 // The generic server-side apply lives in @certscrape/local-cluster; this module knows deploy/.
 export { APPLY_ORDER, ApplyError, DEFAULT_FIELD_MANAGER, IDENTITY_AND_RBAC_KINDS, applyObjects, sortForApply, toKubeConfig } from '@certscrape/local-cluster';
@@ -74,5 +75,22 @@ export function withOverlay<T>(components: readonly DeployComponent[], fn: (dir:
  * same manifests users install.
  */
 export async function applyKustomization(kubeconfig: string | KubeConfig, render: DeployRenderOptions = {}, options: ApplyOptions = {}): Promise<KubernetesObject[]> {
-  return applyObjects(kubeconfig, renderDeploy(render), options);
+  return applyObjects(kubeconfig, await forServer(kubeconfig, renderDeploy(render)), options);
+}
+
+/**
+ * The objects as this server can take them. deploy/ targets Kubernetes >= 1.21 (PodDisruptionBudget
+ * `policy/v1`); the local control plane is 1.20, which serves PDBs only as `policy/v1beta1` — with
+ * the same `minAvailable` and `selector` fields, so there (and only there) the apiVersion is
+ * rewritten. Nothing else is changed.
+ */
+export async function forServer(kubeconfig: string | KubeConfig, objects: readonly KubeObject[]): Promise<KubeObject[]> {
+  if (!objects.some((o) => o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1')) return [...objects];
+  const client = KubernetesObjectApi.makeApiClient(toKubeConfig(kubeconfig));
+  const hasPolicyV1 = await client.resource('policy/v1', 'PodDisruptionBudget').then(
+    (r) => r !== undefined,
+    () => false,
+  );
+  if (hasPolicyV1) return [...objects];
+  return objects.map((o) => (o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1' ? { ...structuredClone(o), apiVersion: 'policy/v1beta1' } : o));
 }

@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, AuthorizationV1Api, CertificatesV1Api } from '@kubernetes/client-node';
+import { ApiException, AuthorizationV1Api, CertificatesV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { localClusterFromInject, localClusterHandleFromInject, waitFor } from '@certscrape/local-cluster/testing';
 import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster/testing';
 import { commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair } from '@certscrape/pkcs';
 import { toKubeConfig } from './apply-manifests.js';
+import type { KubeObject } from './kustomize.js';
 
 /** The namespace deploy/ installs into (its NamespaceTransformer). */
 export const NS = 'monitoring';
@@ -149,6 +150,20 @@ export class DeployFixture {
       req.on('error', reject);
       req.end();
     });
+  }
+
+  /**
+   * Waits until Kubernetes 1.20's token controller has given every ServiceAccount among `objects`
+   * its token Secret — its own write to the object — so later "unchanged" checks compare settled objects.
+   */
+  async settleServiceAccounts(objects: readonly KubeObject[]): Promise<void> {
+    const core = this.admin.makeApiClient(CoreV1Api);
+    for (const sa of objects.filter((o) => o.kind === 'ServiceAccount')) {
+      await waitFor(async () => ((await core.readNamespacedServiceAccount({ name: sa.metadata.name, namespace: sa.metadata.namespace ?? NS })).secrets?.length ? true : undefined), {
+        what: `token Secret of ServiceAccount ${sa.metadata.namespace}/${sa.metadata.name}`,
+        timeoutMs: 60_000,
+      });
+    }
   }
 
   async close(): Promise<void> {

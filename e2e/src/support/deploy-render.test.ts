@@ -20,6 +20,11 @@ describe('deploy/ (the base) coexists with a monitoring stack', () => {
     expect(added.sort()).toEqual(['/Namespace//monitoring', '/ServiceAccount/monitoring/prometheus-k8s']);
   });
 
+  it.each(DEPLOY_COMPONENTS.map((c) => [c]))('components/%s only adds objects: every object of the base renders exactly as without it', (c) => {
+    const withComponent = new Map(renderDeploy({ components: [c] }).map((o) => [objectId(o), o]));
+    for (const o of base) expect(withComponent.get(objectId(o)), objectId(o)).toEqual(o);
+  });
+
   it('ships no sample in the base: every Deployment is a certscrape controller, every image ghcr.io/certscrape/<app>', () => {
     const deployments = base.filter((o) => o.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['csr-approver', 'monitoring-operator']);
