@@ -98,3 +98,26 @@ describe('the subject rule is the same for the CSR and the issued certificate', 
     );
   }, 60_000);
 });
+
+/** DER of `[[CN=<value>]]` with the CN as PrintableString, as Go's crypto/x509 encodes it when the value fits. */
+function printableCnName(value: string): Uint8Array {
+  const tlv = (tag: number, body: Uint8Array) => Uint8Array.from([tag, body.length, ...body]);
+  const oidCn = Uint8Array.from([0x06, 0x03, 0x55, 0x04, 0x03]);
+  const atv = tlv(0x30, Uint8Array.from([...oidCn, ...tlv(0x13, new TextEncoder().encode(value))]));
+  return tlv(0x30, tlv(0x31, atv));
+}
+
+describe('the string type depends on who encoded the subject', () => {
+  // Regression (integration run on the local control plane): the kube-apiserver-client signer
+  // re-encodes the CSR's subject, and Go picks PrintableString for the default identity.
+  it('if the signer issued the CN as PrintableString, the certificate is still a valid scraper certificate', async () => {
+    const r = await check({ subject: printableCnName(DEFAULT_SCRAPER_USERNAME) });
+    expect(r.certificate?.subject[0]?.[0]?.stringType).toBe('printable');
+    expect(r.problems).toEqual([]);
+  });
+  it('if a CSR carries the CN as PrintableString, the CSR rule still refuses it (the operator always sends UTF8String)', async () => {
+    const csr = await createTestCsr({ subject: printableCnName(DEFAULT_SCRAPER_USERNAME), keys });
+    const violations = subjectIsIdentity({ csr: { username: undefined, groups: undefined } as never, request: parseCsr(csr.pem), policy: createCsrPolicy() });
+    expect(violations.map((v) => v.rule)).toEqual(['subject-string-type']);
+  });
+});

@@ -29,6 +29,20 @@ export const MIN_REMAINING_SECONDS = 60;
 const CN = OID.commonName;
 const O = OID.organization;
 
+/** Who encoded the subject being judged. */
+export interface SubjectRuleOptions {
+  /**
+   * `request` (default): the operator's CSR, which always encodes CN/O as UTF8String, so any other
+   * type is refused. `signer`: a certificate the signer issued; the kube-apiserver-client signer
+   * (Go's crypto/x509) re-encodes the subject and chooses PrintableString wherever the value fits
+   * that alphabet (the default identity does), so PrintableString is accepted there as well.
+   */
+  readonly encodedBy?: 'request' | 'signer';
+}
+
+const REQUEST_STRING_TYPES: ReadonlySet<string> = new Set(['utf8']);
+const SIGNER_STRING_TYPES: ReadonlySet<string> = new Set(['utf8', 'printable']);
+
 /**
  * The subject rule: the raw subject is exactly `CN=<identity>` first, followed by one
  * single-valued `O=<group>` RDN per configured group (in any order); no other attribute, no
@@ -37,7 +51,8 @@ const O = OID.organization;
  * escapes. Returns every violation (empty = the subject names exactly this identity), with
  * `field` as the path prefix (default `subject`).
  */
-export function scraperSubjectViolations(subject: DistinguishedName, identity: ScraperIdentity, field = 'subject'): Violation[] {
+export function scraperSubjectViolations(subject: DistinguishedName, identity: ScraperIdentity, field = 'subject', options: SubjectRuleOptions = {}): Violation[] {
+  const allowedTypes = options.encodedBy === 'signer' ? SIGNER_STRING_TYPES : REQUEST_STRING_TYPES;
   const out: Violation[] = [];
   const expectedRdns = 1 + identity.groups.length;
   if (subject.length !== expectedRdns) {
@@ -54,8 +69,8 @@ export function scraperSubjectViolations(subject: DistinguishedName, identity: S
       if (attr.oid !== CN && attr.oid !== O) continue;
       // Exactly what the operator encodes (UTF8String): another type is read differently by some reader
       // (Go skips UniversalString in a CSR, drops BMPString terminators), so it is never the operator's request.
-      if (attr.stringType !== 'utf8') {
-        out.push({ field: `${field}[${i}]`, rule: 'subject-string-type', message: `${attr.shortName ?? attr.oid} is a ${attr.stringType} string, expected UTF8String` });
+      if (!allowedTypes.has(attr.stringType)) {
+        out.push({ field: `${field}[${i}]`, rule: 'subject-string-type', message: `${attr.shortName ?? attr.oid} is a ${attr.stringType} string, expected ${options.encodedBy === 'signer' ? 'UTF8String or PrintableString' : 'UTF8String'}` });
       }
       const problem = identityValueProblem(attr.value);
       if (problem !== undefined) out.push({ field: `${field}[${i}]`, rule: 'subject-character', message: `${attr.shortName ?? attr.oid} ${JSON.stringify(attr.value)} ${problem}` });
@@ -114,7 +129,8 @@ export async function checkScraperCertificate(input: ScraperCertificateInput, cr
   }
   const problems = new Set<ScraperCertificateProblem>();
   if (!(await certificateMatchesKey(cert, input.keys, crypto).catch(() => false))) problems.add('key-mismatch');
-  if (scraperSubjectViolations(cert.subject, input.identity).length > 0) problems.add('subject');
+  // Issued by the signer, which re-encodes the subject (Go: PrintableString where it fits).
+  if (scraperSubjectViolations(cert.subject, input.identity, 'subject', { encodedBy: 'signer' }).length > 0) problems.add('subject');
   if (!cert.extendedKeyUsage || !cert.extendedKeyUsage.includes(EKU.clientAuth)) problems.add('eku');
   const now = input.now.getTime();
   if (cert.notBefore.getTime() > now + CLOCK_SKEW_SECONDS * 1000) problems.add('not-yet-valid');
