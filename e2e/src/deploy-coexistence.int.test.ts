@@ -71,7 +71,7 @@ metadata:
   labels: {app.kubernetes.io/name: prometheus, app.kubernetes.io/part-of: kube-prometheus}
 spec:
   selector: {app.kubernetes.io/name: prometheus}
-  ports: [{name: web, port: 9090}]
+  ports: [{name: web, port: 9090, protocol: TCP}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
