@@ -28,7 +28,6 @@ export class OperatorCaches {
   private readonly caSourceInformer: Informer<V1ConfigMap>;
   private readonly caMirrorInformer: Informer<V1ConfigMap>;
   private readonly all: Informer<KubernetesObject>[];
-  private started = false;
 
   /**
    * `informer` creates the informers; default `createInformer` over `kubeConfig` (then
@@ -91,7 +90,6 @@ export class OperatorCaches {
 
   start(): void {
     for (const i of this.all) i.start();
-    this.started = true;
   }
 
   /** Resolves once every cache has listed (or `signal` aborted). */
@@ -101,7 +99,7 @@ export class OperatorCaches {
 
   /** True once every cache has listed at least once. */
   synced(): boolean {
-    return this.started && this.all.every((i) => i.health().synced);
+    return this.all.every((i) => i.health().synced);
   }
 
   async stop(): Promise<void> {
