@@ -111,30 +111,35 @@ func fail(format string, a ...any) {
 	os.Exit(2)
 }
 
-func names(in []derInput) []nameAnswer {
+// readNames applies parse (x509.ParseCertificate or x509.ParseCertificateRequest) to each input and
+// describes the subject Go read, or the error Go refused it with.
+func readNames(in []derInput, parse func([]byte) ([]byte, pkix.Name, error)) []nameAnswer {
 	out := make([]nameAnswer, 0, len(in))
 	for _, i := range in {
-		cert, err := x509.ParseCertificate(decodeB64(i.Der))
+		raw, name, err := parse(decodeB64(i.Der))
 		if err != nil {
 			out = append(out, nameAnswer{Error: err.Error(), Rdns: [][]attribute{}, OrganizationHex: []string{}})
 			continue
 		}
-		out = append(out, describe(cert.RawSubject, cert.Subject))
+		out = append(out, describe(raw, name))
 	}
 	return out
 }
 
-func csrs(in []derInput) []nameAnswer {
-	out := make([]nameAnswer, 0, len(in))
-	for _, i := range in {
-		csr, err := x509.ParseCertificateRequest(decodeB64(i.Der))
-		if err != nil {
-			out = append(out, nameAnswer{Error: err.Error(), Rdns: [][]attribute{}, OrganizationHex: []string{}})
-			continue
-		}
-		out = append(out, describe(csr.RawSubject, csr.Subject))
+func parseCertificateSubject(der []byte) ([]byte, pkix.Name, error) {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, pkix.Name{}, err
 	}
-	return out
+	return c.RawSubject, c.Subject, nil
+}
+
+func parseCSRSubject(der []byte) ([]byte, pkix.Name, error) {
+	c, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		return nil, pkix.Name{}, err
+	}
+	return c.RawSubject, c.Subject, nil
 }
 
 func verify(in []verifyInput) []verifyAnswer {
@@ -202,9 +207,9 @@ func main() {
 			fail("bad input: %v", err)
 		}
 		if os.Args[1] == "names" {
-			result = names(in)
+			result = readNames(in, parseCertificateSubject)
 		} else {
-			result = csrs(in)
+			result = readNames(in, parseCSRSubject)
 		}
 	case "verify":
 		var in []verifyInput

@@ -29,8 +29,8 @@ export interface GoName {
   readonly organizationHex: readonly string[];
 }
 
-/** One chain for `x509.Verify` with `KeyUsages: [ClientAuth]`. */
-export interface GoVerifyInput {
+/** One chain for a verifier (Go's `x509.Verify`, `openssl verify`): DER of leaf, untrusted intermediates, roots; the time. */
+export interface ChainInput {
   readonly leaf: Uint8Array;
   readonly intermediates: readonly Uint8Array[];
   readonly roots: readonly Uint8Array[];
@@ -97,7 +97,7 @@ export function goCsrNames(ders: readonly Uint8Array[]): GoName[] {
 }
 
 /** Go's `x509.Verify` with `KeyUsages: [ExtKeyUsageClientAuth]` at the given time, per input. */
-export function goVerify(inputs: readonly GoVerifyInput[]): GoVerdict[] {
+export function goVerify(inputs: readonly ChainInput[]): GoVerdict[] {
   return run<GoVerdict[]>(
     'verify',
     inputs.map((i) => ({ leaf: b64(i.leaf), intermediates: i.intermediates.map(b64), roots: i.roots.map(b64), time: i.time.toISOString() })),

@@ -5,14 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodePem } from '../../pem.js';
-
-/** One chain for OpenSSL: leaf, untrusted intermediates, trusted roots, and the verification time. */
-export interface OpenSslVerifyInput {
-  readonly leaf: Uint8Array;
-  readonly intermediates: readonly Uint8Array[];
-  readonly roots: readonly Uint8Array[];
-  readonly time: Date;
-}
+import type { ChainInput } from './go-oracle.js';
 
 /** OpenSSL's verdict and its message (stderr/stdout) for one chain. */
 export interface OpenSslVerdict {
@@ -21,7 +14,7 @@ export interface OpenSslVerdict {
 }
 
 /** Runs `openssl verify -purpose sslclient -attime <time>` per input. Throws when openssl cannot be run. */
-export function opensslVerify(inputs: readonly OpenSslVerifyInput[]): OpenSslVerdict[] {
+export function opensslVerify(inputs: readonly ChainInput[]): OpenSslVerdict[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'pkcs-openssl-verify-'));
   try {
     return inputs.map((input, i) => {

@@ -283,3 +283,24 @@ export async function buildChain(model: ChainModel, keys: readonly KeyPair[], ta
   });
   return { leaf, intermediates: presented, roots: [root] };
 }
+
+/** Generated chain models, built, with their inputs for an oracle: the one setup both differential suites use. */
+export interface SampledChains {
+  readonly models: readonly ChainModel[];
+  readonly built: readonly BuiltChain[];
+  /** The verification time (a whole second: OpenSSL's -attime resolution). */
+  readonly now: Date;
+  /** The same chains as DER, for {@link ChainInput}-taking oracles. */
+  readonly inputs: readonly { leaf: Uint8Array; intermediates: Uint8Array[]; roots: Uint8Array[]; time: Date }[];
+}
+
+/** Samples `runs` chain models with `seed` and builds them with `keys` (names tagged by `tag`). */
+export async function sampleChains(runs: number, seed: number, keys: readonly KeyPair[], tag: string): Promise<SampledChains> {
+  const models = fc.sample(chainModelArb, { numRuns: runs, seed });
+  const nowMs = Math.floor(Date.now() / 1000) * 1000;
+  const built: BuiltChain[] = [];
+  for (const [i, m] of models.entries()) built.push(await buildChain(m, keys, `${tag}-${seed}-${i}`, nowMs));
+  const now = new Date(nowMs);
+  const inputs = built.map((b) => ({ leaf: b.leaf.der, intermediates: b.intermediates.map((c) => c.der), roots: b.roots.map((c) => c.der), time: now }));
+  return { models, built, now, inputs };
+}
