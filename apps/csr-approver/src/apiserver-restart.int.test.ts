@@ -35,7 +35,7 @@ async function metric(url: string, name: string): Promise<number | undefined> {
 
 describe('apiserver restart', () => {
   it('the approver survives a kube-apiserver outage (with leader election) and decides CSRs created after it', async () => {
-    approver = startApprover(['--kubeconfig', ids.approver, '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0']);
+    approver = startApprover(['--kubeconfig', ids.approver, '--metrics-bind-address=127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address=127.0.0.1:0']);
     const started = await approver.started();
     const metricsUrl = String(started['metricsUrl']);
     const healthUrl = String(started['healthUrl']);

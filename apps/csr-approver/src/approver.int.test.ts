@@ -40,7 +40,7 @@ beforeAll(async () => {
   cluster = await localClusterHandleFromInject();
   dir = mkdtempSync(join(tmpdir(), 'csr-approver-int-'));
   ids = await prepareIdentities(cluster, dir);
-  approver = startApprover(['--kubeconfig', ids.approver, '--leader-elect=false', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0']);
+  approver = startApprover(['--kubeconfig', ids.approver, '--leader-elect=false', '--metrics-bind-address=127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address=127.0.0.1:0']);
   await approver.started();
 }, 180_000);
 

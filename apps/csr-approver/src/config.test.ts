@@ -15,10 +15,14 @@ describe('parseConfig', () => {
       scraperIdentity: 'system:serviceaccount:monitoring:prometheus-k8s',
       operatorServiceAccount: { namespace: 'monitoring', name: 'monitoring-operator' },
       maxExpirationSeconds: 2_592_000,
+      // /metrics: HTTPS, only the scraper identity's client certificate, CA from the mounted ConfigMap.
+      metricsTls: { clientCaFile: '/etc/certscrape/metrics-client-ca/client-ca.crt', allowedUsers: ['system:serviceaccount:monitoring:prometheus-k8s'] },
     });
+    expect(runConfig(['--metrics-secure=false', '--metrics-bind-address=127.0.0.1:0']).app.metricsTls).toBeUndefined();
+    expect(() => runConfig(['--metrics-secure=false'])).toThrow(expect.objectContaining({ code: 'APPROVER_ERR_CONFIG' }));
     expect(runtime).toMatchObject({
       kubeconfig: undefined,
-      metricsBindAddress: ':8080',
+      metricsBindAddress: ':8443',
       healthProbeBindAddress: ':8081',
       logLevel: 'info',
       leaderElection: { leaderElect: true, resourceNamespace: 'monitoring', resourceName: 'certscrape-csr-approver', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },

@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_EXPIRATION_SECONDS, DEFAULT_NAMESPACE, DEFAULT_SCRAPER_USERNAME, MIN_EXPIRATION_SECONDS, createCsrPolicy, parseServiceAccountRef } from '@certscrape/identity';
 import type { CsrPolicy, ServiceAccountRef } from '@certscrape/identity';
-import { addControllerFlags, controllerRuntimeConfigOf } from '@certscrape/kube-runtime';
-import type { ControllerConfig, LeaderElectionDefaults } from '@certscrape/kube-runtime';
+import { addControllerFlags, controllerRuntimeConfigOf, metricsTlsOf } from '@certscrape/kube-runtime';
+import type { ControllerConfig, LeaderElectionDefaults, MetricsTlsOptions } from '@certscrape/kube-runtime';
 import { parseCommandLine } from '@certscrape/process-kit';
 import type { ParseOutcome } from '@certscrape/process-kit';
 import { ApproverError } from './errors.js';
@@ -21,6 +21,8 @@ export interface ApproverConfig {
   readonly maxExpirationSeconds: number;
   /** The policy built from the flags (validated). */
   readonly policy: CsrPolicy;
+  /** /metrics over HTTPS for the scraper identity's client certificate (`--metrics-secure`, default); undefined = plain HTTP on loopback. */
+  readonly metricsTls: MetricsTlsOptions | undefined;
 }
 
 function parseSeconds(value: string): number {
@@ -71,9 +73,15 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   } catch (e) {
     throw new ApproverError('APPROVER_ERR_CONFIG', e instanceof Error ? e.message : String(e), { cause: e });
   }
+  let metricsTls: MetricsTlsOptions | undefined;
+  try {
+    metricsTls = metricsTlsOf(runtime.metricsServing, [o.scraperIdentity]);
+  } catch (e) {
+    throw new ApproverError('APPROVER_ERR_CONFIG', e instanceof Error ? e.message : String(e), { cause: e });
+  }
   return {
     kind: 'run',
     logLevel: runtime.logLevel,
-    config: { runtime, app: { scraperIdentity: o.scraperIdentity, operatorServiceAccount, maxExpirationSeconds: o.maxExpirationSeconds, policy } },
+    config: { runtime, app: { scraperIdentity: o.scraperIdentity, operatorServiceAccount, maxExpirationSeconds: o.maxExpirationSeconds, policy, metricsTls } },
   };
 }

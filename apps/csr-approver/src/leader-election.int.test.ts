@@ -87,8 +87,8 @@ describe('two replicas', () => {
   });
 
   it('without leader election (racing writers): optimistic concurrency still gives each CSR exactly one decision', async () => {
-    const a = start('--leader-elect=false', '--metrics-bind-address=127.0.0.1:0');
-    const b = start('--leader-elect=false', '--metrics-bind-address=127.0.0.1:0');
+    const a = start('--leader-elect=false', '--metrics-bind-address=127.0.0.1:0', '--metrics-secure=false');
+    const b = start('--leader-elect=false', '--metrics-bind-address=127.0.0.1:0', '--metrics-secure=false');
     const started = await Promise.all([a.started(), b.started()]);
     const names = await submitBatch('race', 8);
     await expectExactlyOneDecision(names);

@@ -18,6 +18,7 @@ await runController<ApproverConfig>({
   version: packageVersion(import.meta.url),
   startErrorCode: 'APPROVER_ERR_APISERVER',
   parse: (args, env) => parseConfig(args, env),
+  metricsTls: (config) => config.metricsTls,
   // Fail fast (exit 1) when the apiserver is unreachable or we may not list CSRs.
   probe: (kubeConfig) => kubeConfig.makeApiClient(CertificatesV1Api).listCertificateSigningRequest({ limit: 1 }),
   setup: ({ config, kubeConfig, log, events, informer }) => {

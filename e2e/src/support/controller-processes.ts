@@ -36,6 +36,8 @@ export async function startController(
       `--kubeconfig=${options.kubeconfig}`,
       '--leader-elect=false',
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      // Plain HTTP on loopback (development mode): the e2e reads these metrics without a client certificate.
+      '--metrics-secure=false',
       `--health-probe-bind-address=127.0.0.1:${healthPort}`,
       ...(options.extraArgs ?? []),
     ],
