@@ -45,6 +45,8 @@ interface Verified {
   readonly expiresAtMs: number;
   /** True when only OpenSSL's refusal decided (pkcs did not run: no disagreement to report). */
   readonly opensslOnly?: boolean;
+  /** pkcs accepted the CHAIN (the subject may still have been refused): what is compared with OpenSSL. */
+  readonly chainAccepted?: boolean;
 }
 
 /** What one TLS socket presented (extracted once per socket: the peer chain cannot change). */
@@ -166,8 +168,9 @@ export class ClientCertAuthenticator {
    * still counts: a connection made before a CA was added must reconnect to use it.
    */
   #withOpenSslVerdict(st: SocketState, v: Verified): Verified {
-    if (st.resumed || v.result.ok === st.opensslAuthorized || v.opensslOnly === true) return v;
-    const acceptedBy = v.result.ok ? 'pkcs' : 'openssl';
+    const pkcsAccepted = v.chainAccepted === true;
+    if (st.resumed || pkcsAccepted === st.opensslAuthorized || v.opensslOnly === true) return v;
+    const acceptedBy = pkcsAccepted ? 'pkcs' : 'openssl';
     this.#metrics.verdictDisagreement?.(acceptedBy);
     this.#logger.warn(
       { acceptedBy, openssl: st.opensslError ?? 'accepted', pkcs: v.result.ok ? 'accepted' : v.result.detail },
@@ -242,7 +245,7 @@ export class ClientCertAuthenticator {
     const failUntil = this.#now() + this.#failureTtlMs;
     if (!r.ok) return failed(reasonFor(r.reason), `chain rejected (${r.reason}): ${r.detail}`, failUntil);
     const user = userFromSubject(leaf);
-    if (typeof user === 'string') return failed('certificate-subject', user, failUntil);
+    if (typeof user === 'string') return { ...failed('certificate-subject', user, failUntil), chainAccepted: true };
     let issuersFromMs = -Infinity;
     let issuersUntilMs = Infinity;
     for (const c of r.chain.slice(1)) {
@@ -255,7 +258,7 @@ export class ClientCertAuthenticator {
       const k = c.serialNumber + formatKey(c);
       if (!roots.has(k) && this.#pool.size < POOL_LIMIT) this.#pool.set(k, c);
     }
-    return { result: { ok: true, user }, validFromMs: leaf.notBefore.getTime(), validUntilMs: leaf.notAfter.getTime(), issuersFromMs, issuersUntilMs, expiresAtMs: Infinity };
+    return { result: { ok: true, user }, validFromMs: leaf.notBefore.getTime(), validUntilMs: leaf.notAfter.getTime(), issuersFromMs, issuersUntilMs, expiresAtMs: Infinity, chainAccepted: true };
   }
 }
 

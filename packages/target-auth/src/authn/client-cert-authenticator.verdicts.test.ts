@@ -57,6 +57,41 @@ describe('OpenSSL and pkcs must both accept on a full handshake', () => {
   });
 });
 
+describe('over real TLS: OpenSSL judges at the handshake with the real clock', () => {
+  it('a leaf that expired 30 s ago is within pkcs\'s 60 s leaf skew but refused by OpenSSL: 401, counted as accepted_by="pkcs"', async () => {
+    const { StaticAuthorizer } = await import('../authz/static-authorizer.js');
+    const { staticServingPair } = await import('../serving-cert.js');
+    const { servingFixture } = await import('../test-support/fixtures.js');
+    const { httpsRequest } = await import('../test-support/https-client.js');
+    const { startTargetServer } = await import('../test-support/target-server.js');
+    const serving = await servingFixture();
+    const leaf = await issueTestLeaf(ca, { commonName: SCRAPER, notBefore: new Date(Date.now() - 3_600_000), notAfter: new Date(Date.now() - 30_000) });
+    const metrics = createTargetAuthMetrics();
+    const target = await startTargetServer({
+      caBundle: staticCaBundle(ca.certPem),
+      serving: staticServingPair({ cert: Buffer.from(serving.leaf.certPem), key: Buffer.from(serving.leaf.keyPem) }),
+      authorizer: new StaticAuthorizer([{ user: { name: SCRAPER }, verb: 'get', path: '/metrics' }]),
+      clientCert: { metrics },
+    });
+    try {
+      const r = await httpsRequest({ port: target.port, ca: serving.ca.certPem, identity: { cert: leaf.chainPem, key: leaf.keyPem } });
+      expect(r.status).toBe(401);
+      expect(await metrics.registry.metrics()).toContain('certscrape_target_auth_chain_verdict_disagreements_total{accepted_by="pkcs"} 1');
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a refused subject (two CNs) on a chain both accept is no disagreement', async () => {
+    const { hostileNameDer } = await import('@certscrape/pkcs/testing');
+    const leaf = await issueTestLeaf(ca, { subject: hostileNameDer([[{ type: 'CN', value: SCRAPER }], [{ type: 'CN', value: 'other' }]]) });
+    const metrics = createTargetAuthMetrics();
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), metrics });
+    expect((await auth.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: true })))?.ok).toBe(false);
+    expect(await metrics.registry.metrics()).toContain('certscrape_target_auth_chain_verdict_disagreements_total{accepted_by="openssl"} 0');
+  });
+});
+
 describe('a chain OpenSSL refused costs pkcs nothing beyond the audit budget', () => {
   it('the first refused chain of a second is audited by pkcs; the next ones are refused on OpenSSL\'s verdict alone', async () => {
     const impostor = await createTestCa({ commonName: 'verdicts CA' });
