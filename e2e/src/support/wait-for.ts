@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor as waitUntil } from '@certscrape/local-cluster/testing';
 import { E2eError, isE2eError } from './errors.js';
 
 /** Options of {@link waitFor}. */
@@ -12,28 +12,21 @@ export interface WaitForOptions {
 }
 
 /**
- * Calls `probe` until it returns a value other than `undefined` (errors count as "not yet",
- * except E2E_ERR_PROCESS_EXITED, which fails at once),
- * and returns that value. Fails with E2E_ERR_TIMEOUT naming `what` and the last error.
+ * The test kit's waitFor with the e2e contract: calls `probe` until it returns a value other than
+ * `undefined`; errors count as "not yet", except E2E_ERR_PROCESS_EXITED, which fails at once (a
+ * process that died will not come back); the timeout is E2E_ERR_TIMEOUT naming `what` and the
+ * last error.
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, options: WaitForOptions): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const intervalMs = options.intervalMs ?? 250;
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      // A process that died will not come back: fail now, with its log tail.
-      if (isE2eError(e, 'E2E_ERR_PROCESS_EXITED')) throw e;
-      lastError = e;
-    }
-    if (Date.now() >= deadline) {
-      const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new E2eError('E2E_ERR_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${options.what}${detail}`, { cause: lastError });
-    }
-    await sleep(intervalMs);
-  }
+export function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, options: WaitForOptions): Promise<T> {
+  return waitUntil(async () => {
+    const value = await probe();
+    // The kit also treats null/false as "not yet"; here only undefined is, so wrap the others.
+    return value === undefined ? undefined : { value };
+  }, {
+    what: options.what,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    intervalMs: options.intervalMs ?? 250,
+    fatal: (e) => isE2eError(e, 'E2E_ERR_PROCESS_EXITED'),
+    onTimeout: (message, lastError) => new E2eError('E2E_ERR_TIMEOUT', message.replace(/ \(last error: (.*)\)$/, ': $1'), { cause: lastError }),
+  }).then((box) => box.value);
 }
