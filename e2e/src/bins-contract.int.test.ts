@@ -126,7 +126,7 @@ describe('no log line of any bin carries key or token material', () => {
 
   it('csr-approver at trace level with a client-key kubeconfig, then with a token it may not use', async () => {
     const flags = ['--leader-elect=false', '--log-level=trace', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0'];
-    const ok = await run('csrApprover', ['--kubeconfig', admin.kubeconfig, ...flags], { untilLine: /"msg":"started"/ });
+    const ok = await run('csrApprover', ['--kubeconfig', admin.kubeconfig, ...flags], { untilLine: /"msg":"csr approver started"/ });
     expect(ok.code, ok.stderr).toBe(0);
     const denied = await run('csrApprover', ['--kubeconfig', token.kubeconfig, ...flags]);
     expectStartupError('csrApprover', denied, 1);

@@ -17,6 +17,7 @@ await runController<ApproverConfig>({
   name: 'certscrape-csr-approver',
   version: packageVersion(import.meta.url),
   startErrorCode: 'APPROVER_ERR_APISERVER',
+  startedMessage: 'csr approver started',
   parse: (args, env) => parseConfig(args, env),
   metricsTls: (config) => config.metricsTls,
   // Fail fast (exit 1) when the apiserver is unreachable or we may not list CSRs.

@@ -72,6 +72,8 @@ export interface ControllerProgram<C> {
   readonly probeTimeoutMs?: number;
   /** Builds informers, metrics and reconcilers; runs on every replica. */
   setup(context: ControllerContext<C>): ControllerSetup | Promise<ControllerSetup>;
+  /** The message of the one log line that says the controller runs (tests wait for it). Default `started`. */
+  readonly startedMessage?: string;
   /** TLS for /metrics (the DEPLOY helper's health server). Default: none. */
   metricsTls?(config: C): HealthServerOptions['metricsTls'];
 }
@@ -93,7 +95,7 @@ export function runController<C>(program: ControllerProgram<C>, io?: MainIo): Pr
       parse: (args, env) => program.parse(args, env),
       start: async ({ runtime, app }, ctx) => {
         const { log } = ctx;
-        const { kubeConfig, source, paths } = loadKubeConfig({ kubeconfig: runtime.kubeconfig, env: runtime.env });
+        const { kubeConfig, source, path, paths } = loadKubeConfig({ kubeconfig: runtime.kubeconfig, env: runtime.env });
         const server = kubeConfig.getCurrentCluster()?.server;
         try {
           await withTimeout(program.probe(kubeConfig), program.probeTimeoutMs ?? 15_000);
@@ -140,7 +142,8 @@ export function runController<C>(program: ControllerProgram<C>, io?: MainIo): Pr
         log.info(
           {
             kubeconfigSource: source,
-            kubeconfig: paths,
+            kubeconfig: path,
+            ...(paths.length > 1 ? { kubeconfigPaths: paths } : {}),
             server,
             leaderElect: le.leaderElect,
             lease: le.leaderElect ? `${le.resourceNamespace}/${le.resourceName}` : undefined,
@@ -149,7 +152,7 @@ export function runController<C>(program: ControllerProgram<C>, io?: MainIo): Pr
             metricsUrl: health.metricsUrl,
             ...(setup.describe ?? {}),
           },
-          'started',
+          program.startedMessage ?? 'started',
         );
         if (le.leaderElect) {
           const elector = new LeaderElector({
