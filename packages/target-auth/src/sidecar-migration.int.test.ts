@@ -7,7 +7,8 @@
 // - the certscrape additions are env + files, never args: CERTSCRAPE_CLIENT_CA_FILE (the mounted
 //   metrics-client-ca) and, where the manifest has no --config-file, CERTSCRAPE_CONFIG_FILE.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:https';
+import { request, type RequestOptions } from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,7 +102,9 @@ function freePort(host: string): Promise<number> {
 
 function https1(port: number, host: string, leaf: TestLeaf | undefined, ca: string | undefined, path = '/metrics'): Promise<{ status: number; body: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, agent: false, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : { rejectUnauthorized: false }), ...(leaf ? { cert: leaf.chainPem, key: leaf.keyPem } : {}) }, (res) => {
+    // Offer only http/1.1 in ALPN: the sidecar must fall back from h2 (node:https passes TLS options on).
+    const options: RequestOptions & ConnectionOptions = { host, port, path, agent: false, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : { rejectUnauthorized: false }), ...(leaf ? { cert: leaf.chainPem, key: leaf.keyPem } : {}) };
+    const req = request(options, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
