@@ -2,7 +2,7 @@
 // regressions for every disagreement found, as sentences; then the generated differential against the Go oracle.
 import { parseCsr } from '@certscrape/pkcs';
 import { createTestCsr } from '@certscrape/pkcs/testing';
-import { derOid, derSequence, derTlv, encodeGeneratedName, goCsrNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex } from '@certscrape/pkcs/testing/oracles';
+import { derOid, derSequence, derTlv, encodeGeneratedName, GO_ORACLE_BUILD_TIMEOUT_MS, goCsrNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex } from '@certscrape/pkcs/testing/oracles';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCsrPolicy } from './csr-policy.js';
@@ -85,7 +85,7 @@ function withSignatureAlgorithm(der: Uint8Array, alg: Uint8Array): Uint8Array {
 describe('evaluateCsr agrees with Go on generated subjects', () => {
   beforeAll(() => {
     goOracleBinary(); // no Go toolchain: fail, never skip
-  }, 120_000);
+  }, GO_ORACLE_BUILD_TIMEOUT_MS);
   const runs = 150 * Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
   const seed = Number(process.env.CERTSCRAPE_FUZZ_SEED ?? Date.now() % 1_000_000);
   it(`${runs} generated subjects: approved only when Go reads exactly the identity; in scope whenever Go reads the identity (seed ${seed})`, async () => {

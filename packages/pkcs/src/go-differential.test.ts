@@ -10,7 +10,7 @@ import { parseCsr } from './csr.js';
 import { EKU } from './extensions.js';
 import { generateKeyPair, type KeyPair } from './keys.js';
 import { goNameReading, isGoString, type DistinguishedName } from './names.js';
-import { goCertificateNames, goCsrNames, goOracleBinary, goVerify, utf8FromHex, type GoName } from './testing/oracles/go-oracle.js';
+import { GO_ORACLE_BUILD_TIMEOUT_MS, goCertificateNames, goCsrNames, goOracleBinary, goVerify, utf8FromHex, type GoName } from './testing/oracles/go-oracle.js';
 import { nameArb, sampleChains, withSubject, type CertModel, type ChainModel } from './testing/oracles/x509-arbitraries.js';
 import { createTestCa, createTestCsr, issueTestLeaf } from './testing/index.js';
 
@@ -59,7 +59,13 @@ beforeAll(async () => {
   const ca = await createTestCa();
   certTemplate = (await issueTestLeaf(ca)).certificate.der;
   csrTemplate = (await createTestCsr()).csr.der;
-}, 120_000);
+}, GO_ORACLE_BUILD_TIMEOUT_MS);
+
+describe('the Go oracle', () => {
+  it('fails with a clear message when no Go toolchain is found (the differential tests never skip)', () => {
+    expect(() => goOracleBinary({ go: '/nonexistent/bin/go' })).toThrow(/Go toolchain is required .* golang-go/);
+  });
+});
 
 describe('names are read as Go reads them (generated)', () => {
   const runs = 400 * SCALE;

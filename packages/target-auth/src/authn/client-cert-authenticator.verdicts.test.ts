@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { parseCertificate } from '@certscrape/pkcs';
 import { createTestCa, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
-import { goCertificateNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex, withSubject } from '@certscrape/pkcs/testing/oracles';
+import { GO_ORACLE_BUILD_TIMEOUT_MS, goCertificateNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex, withSubject } from '@certscrape/pkcs/testing/oracles';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staticCaBundle } from '../ca-bundle.js';
@@ -142,8 +142,10 @@ describe('userFromSubject reads the subject as kube-apiserver (Go) does', () => 
 
   const runs = 300 * Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
   const seed = Number(process.env.CERTSCRAPE_FUZZ_SEED ?? Date.now() % 1_000_000);
-  it(`${runs} generated subjects: whenever a user is accepted it is Go's CommonName and Organization exactly (seed ${seed})`, async () => {
+  beforeAll(() => {
     goOracleBinary(); // no Go toolchain: fail, never skip
+  }, GO_ORACLE_BUILD_TIMEOUT_MS);
+  it(`${runs} generated subjects: whenever a user is accepted it is Go's CommonName and Organization exactly (seed ${seed})`, async () => {
     const template = (await issueTestLeaf(ca)).certificate.der;
     const names = fc.sample(fc.oneof(nameArb([SCRAPER, 'system:masters']), identityNameArb(SCRAPER, ['system:monitoring'])), { numRuns: runs, seed });
     const ders = names.map((n) => withSubject(template, n.der, 'certificate'));
