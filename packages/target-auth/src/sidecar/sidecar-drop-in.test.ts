@@ -268,6 +268,27 @@ describe('sidecar as a kube-rbac-proxy drop-in', () => {
     expect(urls.every((u) => u === '/ingest')).toBe(true);
   });
 
+  it.each([
+    '/metrics/../admin',
+    '/metrics/%2e%2e/admin',
+    '/metrics%2F..%2Fadmin',
+    '/metrics/..;/admin',
+    '/./metrics/../admin',
+    '//admin',
+    '/metrics\\..\\admin',
+    '/admin?/metrics',
+    '/METRICS',
+    'http://127.0.0.1/admin',
+    '*',
+  ])('over h2, the :path %j never reaches the upstream as anything but an authorized /metrics', async (path) => {
+    const s = await start([]);
+    const before = seen.length;
+    const r = await h2Request({ port: s.address.port, ca: servingCa.certPem, identity: id(scraper), path }).catch(() => ({ status: 0, body: '' }));
+    const reached = seen.slice(before).map((x) => x.url);
+    if (r.status === 200) expect(reached).toEqual(['/metrics']);
+    else expect(reached).toEqual([]);
+  });
+
   const handshake = (port: number, options: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }) =>
     new Promise<string>((resolve) => {
       const socket = tlsConnect({ host: '127.0.0.1', port, ca: servingCa.certPem, ...options, ...id(scraper) }, () => {
