@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upLocalCluster } from '@certscrape/local-cluster';
 import type { LocalCluster } from '@certscrape/local-cluster';
 import { subjectAltNameExtension } from '@certscrape/pkcs';
-import { localClusterFromInject } from '@certscrape/local-cluster/testing';
+import { localClusterFromInject, waitFor } from '@certscrape/local-cluster/testing';
 import { conditionTypes, isDecided, pemCsr, prepareIdentities, sleep, startApprover, submitCsr, waitForCsr } from './testing/harness.js';
 import type { ApproverProcess, Identities } from './testing/harness.js';
 
@@ -69,10 +69,7 @@ describe('apiserver restart', () => {
   });
 });
 
+/** The test kit's waitFor, for a boolean check. */
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(250);
-  }
+  await waitFor(check, { what: 'the condition', timeoutMs, intervalMs: 250 });
 }

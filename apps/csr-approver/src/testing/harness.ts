@@ -1,16 +1,15 @@
 // Integration-test support for the approver: service accounts and RBAC on the local control plane,
 // the built approver bin as a child process, CSR submission (also by impersonation) and polling.
 // Not part of the build (tsconfig.lib.json excludes src/testing).
-import { spawn, execFileSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import type { RequestOptions } from 'node:https';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { CertificatesV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster';
+import { SupervisedProcess, waitFor } from '@certscrape/local-cluster/testing';
 import { encodePem, parseCsr } from '@certscrape/pkcs';
 import type { ExtensionInput, KeySpec, NameInput } from '@certscrape/pkcs';
 import { createTestCsr } from '@certscrape/pkcs/testing';
@@ -152,27 +151,25 @@ export async function prepareIdentities(cluster: LocalCluster, dir: string): Pro
   return { admin: info.kubeconfig, operator, approver, otherSa, sameNameOtherNs };
 }
 
-/** A running approver child process with its parsed JSON log lines. */
+/** A running approver child process (the test kit's supervisor) with its parsed JSON log lines. */
 export class ApproverProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  readonly stderr: string[] = [];
-  private readonly exited: Promise<number | null>;
-  private exitCode: number | null | undefined;
+  constructor(private readonly proc: SupervisedProcess) {}
 
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        this.stderr.push(`stdout: ${line}`);
-      }
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve((this.exitCode = code))));
+  /** stdout lines that are JSON log records, in order. */
+  get lines(): Record<string, unknown>[] {
+    return this.proc.logs.filter((l) => !('raw' in l && Object.keys(l).length === 1));
+  }
+
+  /** stderr lines, after any stdout line that is not JSON (prefixed `stdout: `). */
+  get stderr(): string[] {
+    const raw = this.proc.logs.filter((l) => 'raw' in l && Object.keys(l).length === 1).map((l) => `stdout: ${String(l['raw'])}`);
+    const err = this.proc.stderrText.split('\n');
+    if (err.at(-1) === '') err.pop();
+    return [...raw, ...err];
   }
 
   get running(): boolean {
-    return this.exitCode === undefined;
+    return this.proc.alive;
   }
 
   /** Decision log lines (one per decision). */
@@ -180,16 +177,9 @@ export class ApproverProcess {
     return this.lines.filter((l) => l['decision'] === 'approve' || l['decision'] === 'deny') as never;
   }
 
-  /** Waits for a log line matching `pred`. */
-  async waitForLine(pred: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.lines.find(pred);
-      if (hit) return hit;
-      if (!this.running) throw new Error(`approver exited (${this.exitCode}) before the expected log line; stderr: ${this.stderr.join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`no matching approver log line within ${timeoutMs} ms; last lines: ${JSON.stringify(this.lines.slice(-5))}`);
-      await sleep(100);
-    }
+  /** Waits for a log line matching `pred` (fails at once if the approver exits first). */
+  waitForLine(pred: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    return this.proc.waitForLog('a matching approver log line', pred, timeoutMs);
   }
 
   /** The startup line (with healthUrl/metricsUrl). */
@@ -199,26 +189,27 @@ export class ApproverProcess {
 
   /** SIGTERM, then wait for exit (SIGKILL after `graceMs`). Resolves with the exit code. */
   async stop(graceMs = 10_000): Promise<number | null> {
-    if (this.running) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.running && this.child.kill('SIGKILL'), graceMs);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
+    await this.proc.stop(graceMs);
+    return this.proc.exitInfo?.code ?? null;
   }
 
   /** Resolves with the exit code once the process ends. */
-  exit(): Promise<number | null> {
-    return this.exited;
+  async exit(): Promise<number | null> {
+    return (await this.proc.exited).code;
   }
 }
 
-/** Spawns the built approver bin. */
+/** Spawns the built approver bin (with a minimal environment: PATH, HOME, LOG_LEVEL=info, plus `env`). */
 export function startApprover(args: readonly string[], env: Record<string, string> = {}): ApproverProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', LOG_LEVEL: 'info', ...env },
-  });
-  return new ApproverProcess(child);
+  return new ApproverProcess(
+    new SupervisedProcess({
+      name: 'approver',
+      command: process.execPath,
+      args: [BIN, ...args],
+      cleanEnv: true,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', LOG_LEVEL: 'info', ...env },
+    }),
+  );
 }
 
 /** What the test asks for. */
@@ -286,15 +277,15 @@ export function conditionTypes(csr: V1CertificateSigningRequest): string[] {
   return (csr.status?.conditions ?? []).filter((c) => c.status !== 'False').map((c) => c.type);
 }
 
-/** Polls a CSR until `pred` holds (or throws after `timeoutMs`). */
+/** Polls a CSR until `pred` holds (or throws after `timeoutMs`), with the test kit's waitFor. */
 export async function waitForCsr(info: ClusterInfo, name: string, pred: (csr: V1CertificateSigningRequest) => boolean, timeoutMs = 20_000): Promise<V1CertificateSigningRequest> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const csr = await readCsr(info, name);
-    if (pred(csr)) return csr;
-    if (Date.now() > deadline) throw new Error(`CSR ${name} did not reach the expected state within ${timeoutMs} ms: ${JSON.stringify(csr.status ?? {})}`);
-    await sleep(200);
-  }
+  let last: V1CertificateSigningRequest | undefined;
+  return waitFor(async () => {
+    last = await readCsr(info, name);
+    return pred(last) ? last : undefined;
+  }, { what: `CSR ${name} to reach the expected state`, timeoutMs }).catch((e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}: ${JSON.stringify(last?.status ?? {})}`);
+  });
 }
 
 /** A terminal CSR (Approved, Denied or Failed). */

@@ -8,8 +8,10 @@ export interface SupervisedProcessSpec {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
-  /** Extra environment, merged over this process's. */
+  /** Extra environment, merged over this process's (or the whole environment with {@link cleanEnv}). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Start with `env` alone instead of this process's environment plus `env`. Default false. */
+  readonly cleanEnv?: boolean;
   readonly cwd?: string;
   /** Also append stdout and stderr to this file (for CI artefacts). Default: memory only. */
   readonly logFile?: string;
@@ -44,7 +46,7 @@ export class SupervisedProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: spec.processGroup ?? false,
       ...(spec.cwd ? { cwd: spec.cwd } : {}),
-      env: { ...process.env, ...spec.env },
+      env: spec.cleanEnv ? { ...spec.env } : { ...process.env, ...spec.env },
     });
     if (child.pid === undefined) throw new ProcessExitedError(`cannot start ${spec.name} (${spec.command})`);
     this.pid = child.pid;
@@ -109,11 +111,11 @@ export class SupervisedProcess {
     await this.exited;
   }
 
-  /** SIGTERM, then SIGKILL after the grace period; resolves once it has exited. */
-  async stop(): Promise<void> {
+  /** SIGTERM, then SIGKILL after `graceMs` (default the spec's `stopGraceMs`); resolves once it has exited. */
+  async stop(graceMs = this.spec.stopGraceMs ?? 5_000): Promise<void> {
     if (!this.alive) return;
     this.#signal('SIGTERM');
-    const t = setTimeout(() => this.alive && this.#signal('SIGKILL'), this.spec.stopGraceMs ?? 5_000);
+    const t = setTimeout(() => this.alive && this.#signal('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(t);
   }
