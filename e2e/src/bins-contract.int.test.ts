@@ -22,10 +22,10 @@ interface Run {
   readonly stderr: string;
 }
 
-function run(bin: BinName, args: readonly string[], options: { untilLine?: RegExp; thenSignal?: NodeJS.Signals } = {}): Promise<Run> {
+function run(bin: BinName, args: readonly string[], options: { untilLine?: RegExp; thenSignal?: NodeJS.Signals; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   const [node, script] = nodeBin(bin);
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -124,10 +124,13 @@ describe('no log line of any bin carries key or token material', () => {
     [pair, other] = await Promise.all([issueTestLeaf(ca, { commonName: 'scraper' }), issueTestLeaf(ca, { commonName: 'scraper' })]);
   }, 120_000);
 
-  it('csr-approver at trace level with a client-key kubeconfig, then with a token it may not use', async () => {
+  it('csr-approver at trace level with a client-key kubeconfig (found through KUBECONFIG=missing:a), then with a token it may not use', async () => {
     const flags = ['--leader-elect=false', '--log-level=trace', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0'];
-    const ok = await run('csrApprover', ['--kubeconfig', admin.kubeconfig, ...flags], { untilLine: /"msg":"csr approver started"/ });
+    // KUBECONFIG=a:b as kubectl reads it: the missing entry is skipped, the admin file is used.
+    const env = { PATH: process.env['PATH'], HOME: dir, KUBECONFIG: `${join(dir, 'missing.kubeconfig')}:${admin.kubeconfig}` };
+    const ok = await run('csrApprover', flags, { untilLine: /"msg":"csr approver started"/, env });
     expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('"kubeconfigSource":"KUBECONFIG"');
     const denied = await run('csrApprover', ['--kubeconfig', token.kubeconfig, ...flags]);
     expectStartupError('csrApprover', denied, 1);
     const findings = [
