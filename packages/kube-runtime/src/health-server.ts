@@ -18,6 +18,7 @@ import {
   withAuthorization,
 } from '@certscrape/target-auth';
 import type { ServingPairSource, TargetAuthLogger } from '@certscrape/target-auth';
+import { parseBindAddress as parseGoBindAddress } from '@certscrape/process-kit';
 import { KubeRuntimeError } from './errors.js';
 import { openCaBundleWhenPresent } from './metrics-client-ca.js';
 
@@ -77,15 +78,18 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** Parses `host:port`, `:port`, `[v6]:port`; returns undefined for `0` (disabled). */
+/**
+ * Parses `host:port`, `:port`, `[v6]:port` with process-kit's Go-compatible grammar (the one
+ * bind-address parser); returns undefined for `0` (disabled); an empty host is `0.0.0.0`.
+ */
 export function parseBindAddress(text: string): { host: string; port: number } | undefined {
-  if (text === '0') return undefined;
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port >= 0 && port <= 65535)) {
-    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_BIND_ADDRESS', `invalid bind address "${text}" (want host:port, :port or 0)`);
+  let parsed;
+  try {
+    parsed = parseGoBindAddress(text);
+  } catch (cause) {
+    throw new KubeRuntimeError('KUBE_RUNTIME_ERR_BIND_ADDRESS', `invalid bind address "${text}" (want host:port, :port or 0)`, { cause });
   }
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  return parsed === undefined ? undefined : { host: parsed.host || '0.0.0.0', port: parsed.port };
 }
 
 /** True for `localhost`, 127.0.0.0/8 and ::1 — the only hosts plain-HTTP metrics may bind to. */
