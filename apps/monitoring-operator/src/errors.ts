@@ -2,11 +2,9 @@
 export type OperatorErrorCode =
   | 'OPERATOR_ERR_CONFIG'          // a flag or environment value is invalid
   | 'OPERATOR_ERR_APISERVER'       // kube-apiserver could not be reached or refused the start-up probe
-  | 'OPERATOR_ERR_PENDING_STATE'   // the pending-state Secret is unreadable or inconsistent
-  | 'OPERATOR_ERR_CSR_CREATE'      // the CSR could not be created
-  | 'OPERATOR_ERR_SECRET_TYPE'     // the target Secret exists with a type other than kubernetes.io/tls
-  | 'OPERATOR_ERR_CA_BUNDLE'       // the cluster client CA bundle is missing or unparsable
-  | 'OPERATOR_ERR_CONFLICT';       // an optimistic-concurrency update lost the race (retried)
+  | 'OPERATOR_ERR_SECRET_TYPE';    // the target Secret exists with a type other than kubernetes.io/tls (desiredTlsSecret's guard)
+// Waiting states (no CA bundle, a Secret of another type, a lost write race) are outcomes of a
+// reconcile step, not errors: see certificate-step.ts.
 
 /**
  * The operator's one error class. Messages never contain key material: callers pass
