@@ -39,7 +39,8 @@ export default tseslint.config(
             // process-kit: the shared process shell; no Kubernetes client, so the sidecar stays light.
             { sourceTag: 'scope:process', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@kubernetes/client-node', 'undici', 'prom-client'] },
             { sourceTag: 'scope:target', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process'] },
-            { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process'] },
+            // Controllers serve their own /metrics through target-auth (client-certificate authorization).
+            { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process', 'scope:target'] },
             { sourceTag: 'scope:tooling', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process'] },
             { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:e2e', 'type:bench'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },

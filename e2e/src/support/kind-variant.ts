@@ -6,8 +6,8 @@
 //   2. the build/load/apply/rollout steps of kindSetupSteps(),
 //   3. kubectl get endpoints kubernetes -> the apiserver addresses, then kindCutSteps() / kindRestoreSteps().
 // Caveats, stated plainly: NetworkPolicy needs an enforcing CNI (kind >= 0.24's kindnet, or Calico);
-// deploy/target-auth's example has no token fallback, so the token control group needs an
-// extra --kubeconfig on that sidecar; the Prometheus in deploy/scraper-proxy does the scraping.
+// deploy/samples/example-exporter has no token fallback, so the token control group needs an
+// extra --kubeconfig on that sidecar; the Prometheus in deploy/samples/example-prometheus does the scraping.
 import { stringify } from 'yaml';
 import type { Argv } from './run-command.js';
 
@@ -79,7 +79,7 @@ export function cutNetworkPolicy(options: { namespace: string; podLabels: Readon
   });
 }
 
-/** Apply the cut to the example target (deploy/target-auth's pods). */
+/** Apply the cut to the example target (deploy/samples/example-exporter's pods). */
 export function kindCutSteps(o: KindVariantOptions, apiserverAddresses: readonly string[]): KindStep[] {
   const namespace = o.namespace ?? 'monitoring';
   return [

@@ -31,7 +31,7 @@ export interface TargetMounts {
   readonly scraperIdentity: string;
 }
 
-/** kube-rbac-proxy's config format, as deploy/target-auth/config.yaml uses it. Pure. */
+/** kube-rbac-proxy's config format, as deploy/samples/example-exporter/config.yaml uses it. Pure. */
 export function kubeRbacProxyConfig(scraperIdentity: string): string {
   return ['authorization:', '  static:', '    - user:', `        name: ${scraperIdentity}`, '      verb: get', '      path: /metrics', '      resourceRequest: false', ''].join('\n');
 }
