@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { PolicyV1Api } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { applyObjects, renderKustomization, toKubeConfig, type ApplyOptions, type KubeObject } from '@certscrape/local-cluster';
 
@@ -86,11 +86,14 @@ export async function applyKustomization(kubeconfig: string | KubeConfig, render
  */
 export async function forServer(kubeconfig: string | KubeConfig, objects: readonly KubeObject[]): Promise<KubeObject[]> {
   if (!objects.some((o) => o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1')) return [...objects];
-  const client = KubernetesObjectApi.makeApiClient(toKubeConfig(kubeconfig));
-  const hasPolicyV1 = await client.resource('policy/v1', 'PodDisruptionBudget').then(
-    (r) => r !== undefined,
-    () => false,
-  );
+  // Discovery of policy/v1: a 404 (group version not served) means the server predates it.
+  const hasPolicyV1 = await toKubeConfig(kubeconfig)
+    .makeApiClient(PolicyV1Api)
+    .getAPIResources()
+    .then(
+      (list) => list.resources.some((r) => r.kind === 'PodDisruptionBudget'),
+      () => false,
+    );
   if (hasPolicyV1) return [...objects];
   return objects.map((o) => (o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1' ? { ...structuredClone(o), apiVersion: 'policy/v1beta1' } : o));
 }
