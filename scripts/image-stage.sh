@@ -38,18 +38,17 @@ name=$(node -p "require('./$ws_dir/package.json').name")
 bin=$(node -p "const b = require('./$ws_dir/package.json').bin; const v = typeof b === 'string' ? [b] : Object.values(b ?? {}); if (v.length !== 1) throw new Error('$name: expected exactly one bin, found ' + v.length); v[0]")
 log "$name: workspaces $(echo $closure), bin $bin"
 
+# Every workspace directory (relative), from the root package.json's "workspaces" globs.
+mapfile -t ws_all < <(node -e "const fs = require('node:fs'); for (const w of require('./package.json').workspaces) for (const d of fs.globSync(w)) if (fs.existsSync(d + '/package.json')) console.log(d)")
+
 rm -rf "$out" && mkdir -p "$out"
 cp package.json package-lock.json "$out/"
 # npm ci checks the lockfile against every workspace's package.json, so all of them are present
 # for the install; the ones <app> does not need are removed right after.
-node -e "for (const w of require('./package.json').workspaces) for (const d of require('node:fs').globSync(w)) console.log(d)" |
-  while read -r d; do [ -f "$d/package.json" ] && install -D -m 0644 "$d/package.json" "$out/$d/package.json"; done
+for d in "${ws_all[@]}"; do install -D -m 0644 "$d/package.json" "$out/$d/package.json"; done
 (cd "$out" && npm ci --omit=dev --workspace "$name" --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
 
-for pj in "$out"/*/*/package.json "$out"/*/package.json; do
-  d=${pj#"$out"/}; d=${d%/package.json}
-  [ "$d" = package.json ] && continue
-  [ -d "$d" ] || continue
+for d in "${ws_all[@]}"; do
   if grep -qxF "$d" <<<"$closure"; then
     for part in dist bin; do [ -d "$d/$part" ] && cp -R "$d/$part" "$out/$d/$part"; done
   else
@@ -65,4 +64,6 @@ find "$out/node_modules" -type f \( -name '*.map' -o -name '*.ts' -o -name '*.mt
 find "$out" -path "$out/node_modules" -prune -o -type f \( -name '*.d.ts' -o -name '*.d.ts.map' \) -print0 | xargs -0 rm -f
 ln -s "$ws_dir/${bin#./}" "$out/main.js"
 [ -f "$out/main.js" ] || { echo "image-stage: $ws_dir/$bin missing (build first)" >&2; exit 1; }
+# Smoke test of the pruned tree: --version loads the bin's whole module graph before it answers.
+(cd / && NODE_ENV=production node "$out/main.js" --version >&2) || { echo "image-stage: $out/main.js does not load" >&2; exit 1; }
 log "$out: $(du -sh "$out" | cut -f1) ($(du -sh "$out/node_modules" | cut -f1) node_modules)"

@@ -37,6 +37,17 @@ revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || revision="$revision-dirty"
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
+# One snapshot of the sources for all images: the files git knows (tracked + untracked, not
+# ignored) as they are now, so the four builds share the workspace build layers even while the
+# tree keeps changing. Outside a git checkout the directory itself is the context.
+context=.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  context=$(mktemp -d /var/tmp/certscrape-images-context.XXXXXX)
+  trap 'rm -rf "$context"' EXIT
+  git ls-files -z --cached --others --exclude-standard |
+    tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null | tar -C "$context" -xf -
+fi
+
 # runc: crun 1.8 refuses some hosts' hybrid cgroups. Host network: no CNI needed for npm ci.
 # The host's npm cache is lent to the build stage (a speed-up only; the Dockerfile works without).
 mkdir -p "$HOME/.npm"
@@ -52,15 +63,15 @@ for app in "${apps[@]}"; do
     --volume "$HOME/.npm:/root/.npm" "${extra[@]}" \
     --build-arg APP="$app" --build-arg VERSION="$version" --build-arg REVISION="$revision" \
     --build-arg CREATED="$created" --build-arg NODE_VERSION="$node_version" \
-    -f Dockerfile -t "$tag" . >/dev/null
+    -f "$context/Dockerfile" -t "$tag" "$context" >/dev/null
 done
 
-printf '\n%-44s %10s\n' image size
+printf '\n%-48s %10s\n' image size
 for app in "${apps[@]}"; do
   tag=localhost/certscrape/$app:$version
-  printf '%-44s %7s MB\n' "$tag" "$(( $(podman image inspect --format '{{.Size}}' "$tag") / 1000000 ))"
+  printf '%-48s %7s MB\n' "$tag" "$(( $(podman image inspect --format '{{.Size}}' "$tag") / 1000000 ))"
 done
-printf '%-44s %7s MB  (shared by all)\n' "$base" "$(( $(podman image inspect --format '{{.Size}}' "$base") / 1000000 ))"
+printf '%-48s %7s MB  (base, shared)\n' "$base" "$(( $(podman image inspect --format '{{.Size}}' "$base") / 1000000 ))"
 
 if [ -n "$push" ]; then
   for app in "${apps[@]}"; do
