@@ -78,10 +78,12 @@ describe('parseSidecarFlags (kube-rbac-proxy flags)', () => {
     expect(run([...args, '--client-ca-file=/flag.crt'], { CERTSCRAPE_CLIENT_CA_FILE: '/env-ca.crt' }).clientCaFile).toBe('/flag.crt');
   });
 
-  it('uses in-cluster config for the token fallback when there is no --kubeconfig but $KUBERNETES_SERVICE_HOST is set (as kube-rbac-proxy)', () => {
+  it('uses in-cluster config for the token fallback when there is neither --kubeconfig nor a client CA but $KUBERNETES_SERVICE_HOST is set (as kube-rbac-proxy)', () => {
     const args = BASE.filter((a) => !a.startsWith('--client-ca-file'));
     expect(run(args, { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toMatchObject({ inCluster: true, clientCaFile: undefined });
     expect(run([...args, '--kubeconfig=/kc'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toMatchObject({ inCluster: false, kubeconfig: '/kc' });
+    // With a client CA, a pod's mounted token does not switch the token fallback on.
+    expect(run(BASE, { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toMatchObject({ inCluster: false, kubeconfig: undefined });
   });
 
   it.each([

@@ -53,7 +53,7 @@ export interface SidecarConfig {
   readonly ignorePaths: readonly string[];
   /** `--kubeconfig`: enables the delegated TokenReview/SubjectAccessReview fallback. */
   readonly kubeconfig: string | undefined;
-  /** No `--kubeconfig` but `$KUBERNETES_SERVICE_HOST` is set: the fallback uses in-cluster config (as kube-rbac-proxy). */
+  /** No `--kubeconfig`, no client CA, and `$KUBERNETES_SERVICE_HOST` set: the token fallback uses in-cluster config (as kube-rbac-proxy). */
   readonly inCluster: boolean;
   /** `--auth-token-audiences`. */
   readonly tokenAudiences: readonly string[];
@@ -156,7 +156,10 @@ export function parseSidecarFlags(args: readonly string[], env: SidecarEnvironme
 
   const clientCaFile = str('client-ca-file') ?? (env.CERTSCRAPE_CLIENT_CA_FILE || undefined);
   const kubeconfig = str('kubeconfig');
-  const inCluster = kubeconfig === undefined && (env.KUBERNETES_SERVICE_HOST ?? '') !== '';
+  // As kube-rbac-proxy, fall back to in-cluster config — but only when nothing else could
+  // authenticate (no client CA): with a client CA and no --kubeconfig, the token fallback stays
+  // off, so a pod's mounted service-account token never turns it on by accident.
+  const inCluster = kubeconfig === undefined && clientCaFile === undefined && (env.KUBERNETES_SERVICE_HOST ?? '') !== '';
   if (clientCaFile === undefined && kubeconfig === undefined && !inCluster) {
     invalid('set --client-ca-file (or $CERTSCRAPE_CLIENT_CA_FILE) and/or --kubeconfig: otherwise no request can be authenticated');
   }

@@ -65,7 +65,7 @@ export const SIDECAR_FLAGS: readonly SidecarFlag[] = [
   { name: 'oidc-sign-alg', kind: 'stringArray', defaultText: '[RS256]', disposition: refused(OIDC), help: '[refused]' },
   { name: 'oidc-ca-file', kind: 'string', defaultText: '', disposition: refused(OIDC), help: '[refused]' },
   // kube-apiserver client
-  { name: 'kubeconfig', kind: 'string', defaultText: '', disposition: same('unset: in-cluster config when $KUBERNETES_SERVICE_HOST is set, else no token fallback'), help: 'kubeconfig for the TokenReview/SubjectAccessReview fallback' },
+  { name: 'kubeconfig', kind: 'string', defaultText: '', disposition: same('unset: in-cluster config when $KUBERNETES_SERVICE_HOST is set and there is no client CA, else no token fallback'), help: 'kubeconfig for the TokenReview/SubjectAccessReview fallback' },
   { name: 'kube-api-qps', kind: 'float32', defaultText: '0', disposition: same('0: client-go default 5; negative: unlimited'), help: 'client-side rate limit of TokenReview/SubjectAccessReview calls' },
   { name: 'kube-api-burst', kind: 'int', defaultText: '0', disposition: same('0: client-go default 10'), help: 'burst of that rate limit' },
   // HTTP/2
