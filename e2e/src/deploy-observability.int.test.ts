@@ -1,27 +1,20 @@
 // certscrape's own observability (deploy/components/monitoring): the PrometheusRule's alerts pass
 // `promtool test rules` (a firing and a quiet case each), use only series the apps really export
-// (the registries themselves are asked), and the ServiceMonitor — turned into a scrape config as
+// (read from the running bins' own /metrics, with the labels the alerts match on), and the ServiceMonitor — turned into a scrape config as
 // prometheus-operator does — lets a real Prometheus scrape both controllers over mTLS with the
 // scraper's client certificate from Secret metrics-client-certs, evaluating the rules on the way.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
-import { Registry as PromRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { createApproverMetrics } from '@certscrape/csr-approver';
-import { startHealthServer } from '@certscrape/kube-runtime';
-import { freePort, waitFor } from '@certscrape/local-cluster/testing';
-import { createMetrics as createOperatorMetrics } from '@certscrape/monitoring-operator';
-import { createMetrics as createProxyMetrics } from '@certscrape/scraper-proxy';
-import { createTargetAuthMetrics } from '@certscrape/target-auth';
+import { SupervisedProcess, freePort, freePorts, waitFor } from '@certscrape/local-cluster/testing';
 import { DEPLOY_DIR, applyKustomization, renderDeploy } from './support/apply-manifests.js';
-import { startControllerFromDeployment } from './support/deploy-controllers.js';
+import { scrapeHttps, startControllerFromDeployment } from './support/deploy-controllers.js';
 import type { RunningController } from './support/deploy-controllers.js';
 import { DeployFixture, NS, statusOf } from './support/deploy-fixture.js';
-import { writeAt } from './support/deploy-pod.js';
+import { BINS, REPO_ROOT, writeAt } from './support/deploy-pod.js';
 import { prometheusYaml, scrapeConfigsFromServiceMonitor } from './support/deploy-service-monitor.js';
 import type { KubeObject } from './support/kustomize.js';
 import { PrometheusServer } from './support/prometheus-server.js';
@@ -93,47 +86,54 @@ describe('the PrometheusRule', () => {
       expect(cases.some((c) => c.exp_alerts.length === 0), `${a.alert} is quiet somewhere`).toBe(true);
     }
   });
-
-  it('uses only series the apps export, with label names those metrics have', async () => {
-    // The registries the bins serve (without process metrics), plus the health server's readiness gauges.
-    const registries: Registry[] = [
-      createApproverMetrics(() => undefined, { defaultMetrics: false }).registry,
-      createOperatorMetrics({ defaultMetrics: false }).registry,
-      createProxyMetrics({ defaultMetrics: false }).registry,
-      createTargetAuthMetrics().registry,
-    ];
-    const health = new PromRegistry();
-    const server = await startHealthServer({ healthBindAddress: '0', metricsBindAddress: '0', registry: health, readyChecks: { x: () => true } });
-    await server.close();
-    registries.push(health);
-    const exported = new Map<string, readonly string[]>();
-    for (const r of registries) {
-      for (const m of r.getMetricsAsArray()) exported.set((m as unknown as { name: string }).name, (m as unknown as { labelNames?: string[] }).labelNames ?? []);
-    }
-    const TARGET_LABELS = new Set(['namespace', 'job', 'pod', 'instance', 'service', 'endpoint']);
-    for (const a of alerts) {
-      const used = [...a.expr.matchAll(/\b(certscrape_[a-z0-9_]+)\s*(\{[^}]*\})?/g)];
-      expect(used.length + (/\bup\{/.test(a.expr) ? 1 : 0), `${a.alert} uses a series`).toBeGreaterThan(0);
-      for (const [, name, matchers] of used) {
-        expect(exported.has(name ?? ''), `${a.alert}: ${name} is not exported by any app`).toBe(true);
-        for (const [, label] of (matchers ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!=|!~|=)/g)) {
-          if (TARGET_LABELS.has(label ?? '')) continue;
-          expect(exported.get(name ?? ''), `${a.alert}: ${name} has no label ${label}`).toContain(label);
-        }
-      }
-      // Besides certscrape's own series, only Prometheus's `up` (and absent(up)) is used.
-      const others = [...a.expr.matchAll(/\b([a-z_][a-z0-9_]*)\s*\{/g)].map((m) => m[1]).filter((n) => !n?.startsWith('certscrape_'));
-      for (const n of others) expect(n, a.alert).toBe('up');
-    }
-  });
 });
 
+/** Metric names (from `# TYPE` lines and samples) and the label names seen on each, in Prometheus text expositions. */
+function exportedSeries(expositions: readonly string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (name: string) => out.get(name) ?? out.set(name, new Set()).get(name)!;
+  for (const text of expositions) {
+    for (const line of text.split('\n')) {
+      const type = /^# TYPE (\S+) /.exec(line);
+      if (type?.[1]) {
+        add(type[1]);
+        continue;
+      }
+      const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? /.exec(line);
+      if (!sample?.[1]) continue;
+      const labels = add(sample[1].replace(/_(bucket|sum|count)$/, ''));
+      for (const [, l] of (sample[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)) labels.add(l ?? '');
+    }
+  }
+  return out;
+}
+
+/** Every `certscrape_*` series an alert uses is exported, with every label it matches on (target labels aside); otherwise only Prometheus's `up`. */
+function expectAlertSeriesExported(expositions: readonly string[]): void {
+  const exported = exportedSeries(expositions);
+  const TARGET_LABELS = new Set(['namespace', 'job', 'pod', 'instance', 'service', 'endpoint']);
+  for (const a of alerts) {
+    const used = [...a.expr.matchAll(/\b(certscrape_[a-z0-9_]+)\s*(\{[^}]*\})?/g)];
+    expect(used.length, `${a.alert} uses a certscrape series`).toBeGreaterThan(0);
+    for (const [, name, matchers] of used) {
+      expect(exported.has(name ?? ''), `${a.alert}: ${name} is not exported by the running bins`).toBe(true);
+      for (const [, label] of (matchers ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!=|!~|=)/g)) {
+        if (TARGET_LABELS.has(label ?? '')) continue;
+        expect([...(exported.get(name ?? '') ?? [])], `${a.alert}: ${name} has no label ${label}`).toContain(label);
+      }
+    }
+    const others = [...a.expr.matchAll(/\b([a-z_][a-z0-9_]*)\s*\{/g)].map((m) => m[1]).filter((n) => !n?.startsWith('certscrape_'));
+    for (const n of others) expect(n, a.alert).toBe('up');
+  }
+}
+
 describe('the ServiceMonitor, scraped by a real Prometheus', () => {
-  it('scrapes csr-approver and monitoring-operator over mTLS with the scraper certificate (up == 1, their series present) and evaluates the rules', async () => {
+  it('scrapes csr-approver and monitoring-operator over mTLS with the scraper certificate (up == 1, their series present), evaluates the rules, and every series an alert uses is one the running bins export', async () => {
     await applyKustomization(fx.admin, { components: ['bare-cluster'] });
     const core = fx.admin.makeApiClient(CoreV1Api);
     const procs: RunningController[] = [];
     let prometheus: PrometheusServer | undefined;
+    let proxy: SupervisedProcess | undefined;
     try {
       procs.push(await startControllerFromDeployment(fx, withMonitoring, 'csr-approver', 'csr-approver'));
       procs.push(await startControllerFromDeployment(fx, withMonitoring, 'monitoring-operator', 'monitoring-operator'));
@@ -156,6 +156,40 @@ describe('the ServiceMonitor, scraped by a real Prometheus', () => {
       // prometheus-operator copies the referenced Secret keys into the Prometheus pod (tls-assets).
       const assets = join(fx.work, 'tls-assets');
       for (const key of ['tls.crt', 'tls.key']) writeAt(assets, `/metrics-client-certs/${key}`, Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8'));
+
+      // What the running bins export: both controllers (their own series, target-auth's, certscrape_ready)
+      // and a scraper-proxy presenting the same certificate.
+      const client = { cert: Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8'), key: Buffer.from(secret.data?.['tls.key'] ?? '', 'base64').toString('utf8') };
+      const expositions: string[] = [];
+      for (const p of procs) {
+        expositions.push(
+          await waitFor(
+            async () => {
+              const r = await scrapeHttps(`${p.metrics}/metrics`, client);
+              return r.status === 200 ? r.body : undefined;
+            },
+            { what: `${p.proc.spec.name} /metrics with the scraper certificate`, timeoutMs: 30_000 },
+          ),
+        );
+      }
+      const [proxyPort, proxyMetricsPort] = (await freePorts(2)) as [number, number];
+      proxy = new SupervisedProcess({
+        name: 'scraper-proxy',
+        command: process.execPath,
+        args: [join(REPO_ROOT, BINS['scraper-proxy'] ?? ''), `--cert-file=${join(assets, 'metrics-client-certs', 'tls.crt')}`, `--key-file=${join(assets, 'metrics-client-certs', 'tls.key')}`, '--insecure-skip-upstream-verify', `--listen-address=127.0.0.1:${proxyPort}`, `--metrics-bind-address=127.0.0.1:${proxyMetricsPort}`],
+        env: { KUBECONFIG: '' },
+      });
+      expositions.push(
+        await waitFor(
+          async () => {
+            proxy!.assertRunning();
+            const r = await fetch(`http://127.0.0.1:${proxyMetricsPort}/metrics`).catch(() => undefined);
+            return r?.ok ? r.text() : undefined;
+          },
+          { what: 'scraper-proxy /metrics', timeoutMs: 30_000 },
+        ),
+      );
+      expectAlertSeriesExported(expositions);
 
       const scrapeConfigs = scrapeConfigsFromServiceMonitor(serviceMonitor, {
         namespace: NS,
@@ -209,6 +243,7 @@ describe('the ServiceMonitor, scraped by a real Prometheus', () => {
       });
     } finally {
       await prometheus?.stop();
+      await proxy?.stop();
       for (const p of procs.reverse()) await p.proc.stop();
       for (const name of ['metrics-client-certs', 'metrics-client-certs-pending']) await statusOf(core.deleteNamespacedSecret({ name, namespace: NS }));
       await statusOf(core.deleteNamespacedConfigMap({ name: 'metrics-client-ca', namespace: NS }));

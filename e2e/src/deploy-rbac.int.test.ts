@@ -2,7 +2,7 @@
 // certscrape creates can do exactly what it needs — proved with a matrix of SubjectAccessReviews
 // (what each identity must and must not do) and with real requests made with each service
 // account's token and with a real scraper certificate.
-import { ApiException, CertificatesV1Api, CoreV1Api, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects, forServer, renderDeploy } from './support/apply-manifests.js';

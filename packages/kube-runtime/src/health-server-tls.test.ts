@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EKU } from '@certscrape/pkcs';
@@ -47,7 +48,7 @@ function get(url: string, client?: TestLeaf, ca?: string): Promise<Reply> {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      const peer = (res.socket as TLSSocket).getPeerCertificate();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, servedBy: peer?.subject?.CN as string | undefined }));
     });
     req.on('error', reject);
