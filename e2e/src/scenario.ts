@@ -168,6 +168,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   // ---- 2. the Secret and the ConfigMap
   step(2, 'Certificate issued', 'monitoring-operator and csr-approver (own SA tokens) + the real CSR API and signer -> Secret');
   const serials: string[] = [];
+  const serialSeenAt: number[] = []; // when the mirror saw each publication (the rotation moment)
   const certs = await ObjectMirror.start({
     kind: 'Secret',
     namespace: 'monitoring',
@@ -176,7 +177,10 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     kubeconfig: admin,
     dir: join(work, 'scraper', 'metrics-client-certs'),
     firstTimeoutMs: 90_000,
-    onChange: (d) => serials.push(serialOf(d['tls.crt'] ?? '')),
+    onChange: (d) => {
+      serials.push(serialOf(d['tls.crt'] ?? ''));
+      serialSeenAt.push(Date.now());
+    },
   });
   cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
   const clientCa = await ObjectMirror.start({
@@ -325,7 +329,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     if (serials.length === before) return false;
     const newest = serials.at(-1) ?? '';
     if (!rotatedAt) {
-      rotatedAt = new Date();
+      rotatedAt = new Date(serialSeenAt[before] ?? Date.now()); // when it happened, not when this check noticed
       markers.push({ atMs: rotatedAt.getTime(), label: `Secret metrics-client-certs rotated: serial ${oldSerial.slice(0, 8)}.. -> ${newest.slice(0, 8)}..` });
       detail(`Secret rotated: serial ${oldSerial.slice(0, 8)}.. -> ${newest.slice(0, 8)}..`);
     }
