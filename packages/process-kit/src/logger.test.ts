@@ -73,7 +73,7 @@ describe('createLogger redaction', () => {
         for (const l of lines) JSON.parse(l); // still valid JSON
         for (const m of markers(s)) expect(out).not.toContain(m);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
