@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { waitFor } from '@certscrape/local-cluster/testing';
 import { applyObjects, forServer, renderDeploy } from './support/apply-manifests.js';
 import { DeployFixture, NS } from './support/deploy-fixture.js';
+import { KUBECTL_AVAILABLE } from './support/deploy-kubectl.js';
 import { objectId, parseObjects } from './support/kustomize.js';
 import type { KubeObject } from './support/kustomize.js';
 
@@ -122,15 +123,6 @@ async function snapshot(o: KubeObject): Promise<Record<string, unknown>> {
   };
 }
 
-const kubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 beforeAll(async () => {
   fx = await DeployFixture.open();
   objects = KubernetesObjectApi.makeApiClient(fx.admin);
@@ -170,7 +162,7 @@ describe('certscrape beside kube-prometheus', () => {
     for (const o of KUBE_PROMETHEUS) expect(await snapshot(o), objectId(o)).toEqual(before.get(objectId(o)));
 
     // When: certscrape is deleted.
-    if (kubectl) {
+    if (KUBECTL_AVAILABLE) {
       // kubectl's own delete of exactly the objects `kubectl delete -k deploy/` names (fed as YAML:
       // kubectl 1.32 cannot map policy/v1 PDBs on this 1.20 server, see forServer).
       const out = execFileSync('kubectl', [`--kubeconfig=${fx.info.kubeconfig}`, 'delete', '-f', '-', '--wait=true'], { input: base.map((o) => stringify(o)).join('---\n'), encoding: 'utf8' });

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { objectId, renderKustomization } from './kustomize.js';
 import type { KubeObject } from './kustomize.js';
+import { KUBECTL_AVAILABLE, kubectlKustomize } from './deploy-kubectl.js';
 import { BASE_PARTS, DEPLOY_COMPONENTS, DEPLOY_DIR, DEPLOY_SAMPLES, renderDeploy, withOverlay } from './apply-manifests.js';
 
 const base = renderDeploy();
@@ -100,27 +99,12 @@ describe('deploy/ (the base) coexists with a monitoring stack', () => {
   });
 });
 
-// `kubectl kustomize` (kustomize v5.5 in kubectl 1.32) is the reference the renderer follows. It is
-// on these machines but not a project dependency: where it is missing this block cannot run.
-const kubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
+// `kubectl kustomize` (kustomize v5.5 in kubectl 1.32) is the reference the renderer follows.
 /** Deep copy with object keys sorted, for order-insensitive comparison. */
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)]));
   return v;
-}
-
-function kubectlKustomize(dir: string): KubeObject[] {
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  return parseAllDocuments(out, { version: '1.1' }).map((d) => d.toJS() as KubeObject);
 }
 
 function expectSameAsKubectl(ours: readonly KubeObject[], theirs: readonly KubeObject[]): void {
@@ -131,7 +115,7 @@ function expectSameAsKubectl(ours: readonly KubeObject[], theirs: readonly KubeO
   for (const [id, o] of a) expect(o, id).toEqual(b.get(id));
 }
 
-describe.runIf(kubectl)('the renderer agrees with `kubectl kustomize` object for object', () => {
+describe.runIf(KUBECTL_AVAILABLE)('the renderer agrees with `kubectl kustomize` object for object', () => {
   it('on the base', () => expectSameAsKubectl(base, kubectlKustomize(DEPLOY_DIR)));
   it.each(DEPLOY_SAMPLES.map((s) => [s]))('on samples/%s', (s) => expectSameAsKubectl(renderKustomization(join(DEPLOY_DIR, 'samples', s)), kubectlKustomize(join(DEPLOY_DIR, 'samples', s))));
   it.each(DEPLOY_COMPONENTS.map((c) => [c]))('on the base with components/%s', (c) => withOverlay([c], (dir) => expectSameAsKubectl(renderKustomization(dir), kubectlKustomize(dir))));
