@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { parseCertificate } from '@certscrape/pkcs';
-import { createTestCa, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
+import { createTestCa, hostileNameDer, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
 import { GO_ORACLE_BUILD_TIMEOUT_MS, goCertificateNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex, withSubject } from '@certscrape/pkcs/testing/oracles';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,6 @@ describe('over real TLS: OpenSSL judges at the handshake with the real clock', (
   });
 
   it('a refused subject (two CNs) on a chain both accept is no disagreement', async () => {
-    const { hostileNameDer } = await import('@certscrape/pkcs/testing');
     const leaf = await issueTestLeaf(ca, { subject: hostileNameDer([[{ type: 'CN', value: SCRAPER }], [{ type: 'CN', value: 'other' }]]) });
     const metrics = createTargetAuthMetrics();
     const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), metrics });
@@ -134,7 +133,6 @@ describe('userFromSubject reads the subject as kube-apiserver (Go) does', () => 
     ['an empty O is refused (Go would make it a group "")', { subject: [['CN', SCRAPER], ['O', '']] }, 'refused'],
     ['CN and two O become the user and groups, in order', { subject: [['CN', SCRAPER], ['O', 'b'], ['O', 'a']] }, { name: SCRAPER, groups: ['b', 'a'] }],
   ])('%s', async (_name, o, expected) => {
-    const { hostileNameDer } = await import('@certscrape/pkcs/testing');
     const leaf = await issueTestLeaf(ca, { subject: hostileNameDer(o.subject.map(([type, value]) => [{ type, value }])) });
     const u = userFromSubject(leaf.certificate);
     expect(typeof u === 'string' ? 'refused' : { name: u.name, groups: [...u.groups] }).toEqual(expected);
