@@ -48,7 +48,7 @@ describe('evaluateCsr states only true reasons for keys and signatures it cannot
     const keys = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
     const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
     const info = derSequence(derTlv(0x02, Uint8Array.of(0)), encodeGeneratedName([[{ oid: CN, value: ID, encoding: { tag: 'utf8', twist: 'none' } }]]), spki, derTlv(0xa0));
-    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, info));
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, new Uint8Array(info)));
     const der = derSequence(info, derSequence(derOid('1.3.101.112')), derTlv(0x03, Uint8Array.of(0), sig));
     return parseCsr(der).pem;
   }
