@@ -10,6 +10,7 @@ import { SCRAPER, runScenario, type ScenarioOutcome } from './scenario.js';
 import { CleanupStack } from './support/cleanup-stack.js';
 import { runCommand } from './support/run-command.js';
 import { MIN_CERT_SCRAPES_PER_PHASE } from './support/report.js';
+import { CONTROLLER_MANAGER_TARGETS, targetCount } from './support/controller-manager-verdicts.js';
 import { countDrawnCells, parseDrawnPicture, reportedCounts } from './support/report-html-reading.js';
 import { scratchDir } from './support/scratch-dir.js';
 
@@ -76,6 +77,23 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
     const { cert } = outcome.report.apiserverDown;
     expect(cert.total).toBeGreaterThanOrEqual(MIN_CERT_SCRAPES_PER_PHASE);
     expect(cert.ok).toBe(cert.total);
+  });
+
+  it('Given a kube-controller-manager bound to loopback behind the sidecar, when the namespace is cut off and then kube-apiserver is stopped, then every certificate scrape of it succeeds', () => {
+    for (const phase of ['baseline', 'cut', 'apiserverDown']) {
+      const c = targetCount(outcome.report, CONTROLLER_MANAGER_TARGETS.fronted, phase, 'cert');
+      expect(c.total, phase).toBeGreaterThanOrEqual(MIN_CERT_SCRAPES_PER_PHASE);
+      expect(c.ok, phase).toBe(c.total);
+    }
+  });
+
+  it('Given a stock kube-controller-manager scraped with a token (SubjectAccessReview, 10 s cache), when the namespace is cut off, then its scrapes fail (they succeeded before)', () => {
+    const before = targetCount(outcome.report, CONTROLLER_MANAGER_TARGETS.stock, 'baseline', 'token');
+    expect(before.total).toBeGreaterThan(0);
+    expect(before.ok).toBe(before.total);
+    const cut = targetCount(outcome.report, CONTROLLER_MANAGER_TARGETS.stock, 'cut', 'token');
+    expect(cut.total).toBeGreaterThan(0);
+    expect(cut.ok).toBeLessThan(cut.total);
   });
 
   it('When the operator rotates the pair, then it reaches the files and the proxy with no failed certificate scrape', () => {

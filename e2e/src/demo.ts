@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { readE2eEnvironment } from './config.js';
 import { runScenario, type ScenarioOutcome, type UpSnapshot } from './scenario.js';
 import { CleanupStack } from './support/cleanup-stack.js';
+import { CONTROLLER_MANAGER_TARGETS, targetCount } from './support/controller-manager-verdicts.js';
 import { scratchDir } from './support/scratch-dir.js';
 
 const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
@@ -30,12 +31,17 @@ const out = (line: string): void => {
 };
 
 // `up` lines: one when the picture changes, at most a few per phase, so the story fits a screen.
-const TARGET_ORDER = ['node-app', 'node-exporter', 'etcd', 'kube-apiserver'];
+const TARGET_ORDER = ['node-app', 'node-exporter', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-controller-manager-stock'];
 let lastUp = '';
 let upLines = 0;
 let upPhase = '';
 function formatUp(snapshot: UpSnapshot): string {
-  return TARGET_ORDER.map((t) => `${t} ${['cert', 'proxy', 'token'].map((p) => `${p[0]}${snapshot[`${t}/${p}`] ?? '?'}`).join(' ')}`).join(' | ');
+  // A target shows only the paths it is scraped by (kube-controller-manager: c; its stock control: t).
+  const paths = (t: string): string[] => {
+    const scraped = ['cert', 'proxy', 'token'].filter((p) => snapshot[`${t}/${p}`] !== undefined);
+    return scraped.length > 0 ? scraped : ['cert', 'proxy', 'token'];
+  };
+  return TARGET_ORDER.map((t) => `${t.replace('kube-controller-manager', 'kcm')} ${paths(t).map((p) => `${p[0]}${snapshot[`${t}/${p}`] ?? '?'}`).join(' ')}`).join(' | ');
 }
 
 let failed = false;
@@ -108,6 +114,15 @@ async function main(): Promise<number> {
   row('apiserver down', 'certificate scrapes that succeeded', `${r.apiserverDown.cert.ok}/${r.apiserverDown.cert.total}`, down?.holds ?? false);
   row('rotation', 'rotations / failed certificate scrapes', `${r.rotation.rotations} / ${r.rotation.failedScrapes}`, rotation?.holds ?? false);
   row('load', 'apiserver requests per scrape: cert / token', `${r.apiserverRequestsPerScrape.cert} / ${r.apiserverRequestsPerScrape.token}`, load?.holds ?? false);
+  const [kcmCut, kcmDown, kcmStock] = outcome.verdicts.slice(5);
+  const kcm = (target: string, phase: string, path: string): string => {
+    const c = targetCount(r, target, phase, path);
+    return `${c.ok}/${c.total}`;
+  };
+  const { fronted, stock } = CONTROLLER_MANAGER_TARGETS;
+  row('cut', 'kube-controller-manager via sidecar, cert', kcm(fronted, 'cut', 'cert'), kcmCut?.holds ?? false);
+  row('apiserver down', 'kube-controller-manager via sidecar, cert', kcm(fronted, 'apiserverDown', 'cert'), kcmDown?.holds ?? false);
+  row('cut', 'kube-controller-manager stock, token', `${kcm(stock, 'cut', 'token')} (before ${kcm(stock, 'baseline', 'token')})`, kcmStock?.holds ?? false);
   out(`  token control = node-app, node-exporter, etcd, all reviewing every token (sidecars: --delegated-cache-ttl=0);`);
   out(`  per-target detail in ${outcome.reportPath}`);
   const allHold = outcome.verdicts.every((v) => v.holds);

@@ -17,6 +17,8 @@ import { E2eError } from './support/errors.js';
 import { freePort } from './support/free-port.js';
 import { readKubeconfigCredentials } from './support/kubeconfig-credentials.js';
 import { startNamespaceTargets } from './support/namespace-targets.js';
+import { startControllerManagerTargets } from './support/controller-manager-targets.js';
+import { controllerManagerVerdicts } from './support/controller-manager-verdicts.js';
 import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
 import { ObjectMirror } from './support/object-mirror.js';
 import { windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
@@ -27,7 +29,7 @@ import { writeReportPicture } from './support/report-html-file.js';
 import { countScrapesByJobIn, countScrapesIn, phaseKey, phaseWindow, type TimelineMarker, type TimelinePhase, type UpTimeline } from './support/up-timeline.js';
 import { countDisagreements, prometheusGraphUrl, readSerialChangeMarkers, readUpTimeline } from './support/up-timeline-query.js';
 import { scrapeDirect, scrapeViaProxy, type ScrapeResult } from './support/scrape-client.js';
-import { CERT_PATHS, SCRAPE_PATHS, scrapeJobs, selector, type ScrapePath, type ScrapeTarget, type TargetName } from './support/scrape-matrix.js';
+import { CERT_PATHS, scrapeJobs, selector, type ScrapePath, type ScrapeTarget, type TargetName } from './support/scrape-matrix.js';
 import { startScraperProxy } from './support/scraper-proxy-process.js';
 import { createServingPki } from './support/serving-pki.js';
 import { waitFor } from './support/wait-for.js';
@@ -116,6 +118,8 @@ const NAMESPACE_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', '
  */
 export const TOKEN_CONTROL_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
 const ALL_TARGETS: readonly TargetName[] = [...NAMESPACE_TARGETS, 'kube-apiserver'];
+/** The outage phases last until these have enough certificate scrapes: the namespace targets and the kube-controller-manager behind the sidecar. */
+const OUTAGE_TARGETS: readonly TargetName[] = [...NAMESPACE_TARGETS, 'kube-controller-manager'];
 
 function serialOf(pem: string): string {
   return parseCertificate(pem).serialNumber.toLowerCase().replace(/^0+/, '');
@@ -229,6 +233,19 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     if (withToken.status !== 200) throw new E2eError('E2E_ERR_ASSERTION', `${t.name}: token scrape before the cut gave ${withToken.status} ${withToken.error ?? ''}`);
   }
   detail(`${nsTargets.map((t) => `${t.name} :${t.address.split(':')[1]}`).join(', ')} on ${plan.nsAddress}; certificate and token both accepted`);
+  // The seed's control-plane target (issue 16): the real kube-controller-manager, in the namespace.
+  const kcmTargets = await startControllerManagerTargets(
+    ns,
+    { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: SCRAPER.identity },
+    { binDir: cluster.info.binDir, kubeconfig: admin },
+    join(work, 'targets', 'kube-controller-manager'),
+    cleanup,
+  );
+  for (const t of kcmTargets) {
+    const credential = t.paths?.includes('cert') ? pair : () => ({ token: scraperToken });
+    await waitFor(async () => ((await scrapeDirect(t.address, credential(), servingCaPem, 5000)).status === 200 ? true : undefined), { what: `${t.name} answering a ${t.paths?.join('/')} scrape`, timeoutMs: 90_000, intervalMs: 1000 });
+  }
+  detail(`kube-controller-manager on 127.0.0.1 behind the sidecar :${kcmTargets[0]?.address.split(':')[1]} (https upstream, its own serving CA); stock kube-controller-manager :${kcmTargets[1]?.address.split(':')[1]} (token, SubjectAccessReview)`);
 
   // ---- 4. Prometheus scraping every target three ways
   step(4, 'Prometheus scrapes 3 ways', 'c: cert_file/key_file, p: cert via scraper-proxy (proxy_url), t: bearer token (control)');
@@ -246,13 +263,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     inNamespace: false,
     intervalSeconds: Math.max(3, interval * 3),
   };
-  const targets = [...nsTargets, apiserverTarget];
+  const targets = [...nsTargets, ...kcmTargets, apiserverTarget];
   const credentials: ScraperCredentials = { certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), tokenFile, proxyUrl: proxy.proxyUrl };
   const fullConfig = prometheusConfig({ jobs: scrapeJobs(targets), credentials, intervalSeconds: interval });
   const runStartMs = Date.now();
   const prometheus = await PrometheusServer.start({ dir: join(work, 'prometheus'), port: await freePort(), configYaml: fullConfig });
   cleanup.defer('prometheus', () => prometheus.stop(), () => prometheus.process.killSync());
-  const jobCount = targets.length * SCRAPE_PATHS.length;
+  const jobCount = scrapeJobs(targets).length;
   await waitFor(
     async () => {
       const up = await upSnapshot(prometheus);
@@ -261,7 +278,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     },
     { what: `all ${jobCount} Prometheus jobs up`, timeoutMs: 90_000, intervalMs: 500 },
   );
-  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${targets.length} targets x c, p, t), all up`);
+  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${nsTargets.length + 1} targets x c, p, t; kube-controller-manager c, stock t), all up`);
   ev.up?.('baseline', await upSnapshot(prometheus));
 
   // A phase holds a condition while Prometheus keeps scraping; samples with timestamps inside
@@ -294,7 +311,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     await sleep(settleMs);
     return { start, end };
   };
-  await observe('baseline', NAMESPACE_TARGETS);
+  await observe('baseline', OUTAGE_TARGETS);
 
   // ---- 5. the cut
   step(5, 'Cut: the netns loses its route to kube-apiserver', 'certificate scrapes need no apiserver; token scrapes do');
@@ -306,13 +323,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   if (duringCut.reached) throw new E2eError('E2E_ERR_NETNS', `the cut did not cut: the namespace still reaches ${readyz} (${duringCut.detail})`);
   detail(`from the netns, curl ${readyz}: ${beforeCut.detail} before, "${duringCut.detail}" during the cut`);
   detail(`ip netns exec ${plan.name} iptables ${(await ns.outputRules()).split('\n').find((l) => l.includes('DROP'))?.replace(/ -m comment --comment \S+/, '').trim()}`);
-  await observe('cut', NAMESPACE_TARGETS);
+  await observe('cut', OUTAGE_TARGETS);
   await ns.restore();
 
   // ---- 6. kube-apiserver stopped
   step(6, 'Apiserver down', 'kube-apiserver stopped altogether: certificate scrapes of the targets keep succeeding');
   await cluster.stopApiserver();
-  await observe('apiserver down', NAMESPACE_TARGETS);
+  await observe('apiserver down', OUTAGE_TARGETS);
 
   // ---- 7. rotation
   step(7, 'Rotation', `apiserver back; ${signing}s certificates (minus the signer's 5 min backdate) rotate; no cert scrape may fail`);
@@ -398,7 +415,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const { htmlPath } = await writeReportPicture(options.reportPath, report, timeline);
   return {
     report,
-    verdicts: verdicts(report),
+    verdicts: [...verdicts(report), ...controllerManagerVerdicts(report)],
     reportPath: options.reportPath,
     htmlPath,
     timeline,
@@ -501,6 +518,8 @@ function targetDetail(byJob: Record<string, Record<string, ScrapeCount>>, load: 
     _notes: {
       cut: 'cut.cert counts the namespace targets (the ones behind the cut); kube-apiserver is listed per target',
       apiserverDown: 'apiserverDown.cert counts the namespace targets: kube-apiserver cannot serve its own /metrics while stopped',
+      controlPlane:
+        'kube-controller-manager: a real kube-controller-manager in the namespace, bound to 127.0.0.1 with /metrics in --authorization-always-allow-paths, behind the certscrape-target-auth sidecar (https upstream verified against its serving CA), scraped by certificate; kube-controller-manager-stock: the same binary on the namespace address, stock (/metrics authorized by SubjectAccessReview, 10 s cache), scraped with a token — the control. Neither is in the headline numbers',
       phases: 'every count is of the `up` samples in latest.timeline.json (drawn in latest.html); per target, <phase>.<path> = {ok, total} for each phase there; loadStep = Prometheus scrapes during the load step (token jobs paused), load = the measured direct scrapes',
       tokenControlGroup: `cut.token and apiserverRequestsPerScrape.token count ${TOKEN_CONTROL_TARGETS.join(', ')}: the in-process target and the certscrape-target-auth sidecars run with --delegated-cache-ttl=0, so every token scrape needs a TokenReview (the sidecar's default caches like kube-rbac-proxy: 2 min)`,
       windows: Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, { start: w.start.toISOString(), end: w.end.toISOString() }])),

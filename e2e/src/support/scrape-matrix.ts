@@ -1,5 +1,5 @@
 /** The targets the scenario scrapes. `inNamespace` targets sit behind the cut; kube-apiserver does not. */
-export type TargetName = 'node-app' | 'node-exporter' | 'etcd' | 'kube-apiserver';
+export type TargetName = 'node-app' | 'node-exporter' | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-controller-manager-stock';
 
 /**
  * The three ways every target is scraped:
@@ -28,6 +28,8 @@ export interface ScrapeTarget {
   readonly reportsVia?: boolean;
   /** Scrape interval (= timeout) for this target's jobs; default the global one. */
   readonly intervalSeconds?: number;
+  /** The paths this target is scraped by; default every path. */
+  readonly paths?: readonly ScrapePath[];
 }
 
 /** One Prometheus job: a target scraped one way. Job name `<target>/<path>`, labels `target`, `path`. */
@@ -37,9 +39,9 @@ export interface ScrapeJob {
   readonly path: ScrapePath;
 }
 
-/** Every (target, path) pair, targets outer, in the given order. */
+/** Every (target, path) pair of `paths` the target is scraped by, targets outer, in the given order. */
 export function scrapeJobs(targets: readonly ScrapeTarget[], paths: readonly ScrapePath[] = SCRAPE_PATHS): ScrapeJob[] {
-  return targets.flatMap((target) => paths.map((path) => ({ job: `${target.name}/${path}`, target, path })));
+  return targets.flatMap((target) => paths.filter((path) => !target.paths || target.paths.includes(path)).map((path) => ({ job: `${target.name}/${path}`, target, path })));
 }
 
 /** PromQL label matcher selecting the jobs of `paths` on `targets`, e.g. `{path=~"cert|proxy",target=~"etcd|node-app"}`. */
