@@ -94,9 +94,11 @@ await runMain<CliConfig>({
         const o = invocation.o;
         const say = progressReporter((l) => process.stderr.write(l + '\n'));
         let done = false;
-        // Interrupted while starting: stop what was started (the processes are detached and would outlive us).
+        // A cluster that is already live is refused by upLocalCluster, and must then be left alone.
+        const wasLive = (await clusterStatus(o.stateDir)).live;
+        // Interrupted (or failed) while starting: stop what was started (the processes are detached and would outlive us).
         onShutdown('stop a cluster that did not finish starting', async () => {
-          if (done) return;
+          if (done || wasLive) return;
           say('interrupted: stopping what was started');
           await attachLocalCluster(o.stateDir)
             .then((c) => c.down())
