@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpDom, screenshot } from './headless-chromium.js';
 import { writeReport, type E2eReport } from './report.js';
 import { CELL_COLOURS } from './report-html.js';
-import { writeReportPicture } from './report-html-file.js';
+import { readReportPicture, writeReportPicture } from './report-html-file.js';
 import { countDrawnCells, reportedCounts, type DrawnPicture } from './report-html-reading.js';
 import { scenarioLikeTimeline } from './testing/scenario-like-timeline.js';
 import { reportFor } from './testing/up-timeline-arbitrary.js';
@@ -37,7 +37,12 @@ interface Measured {
 const rgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
 const css = (hex: string): string => `rgb(${rgb(hex).join(', ')})`;
 
+// A real run: latest.json and latest.timeline.json of `npm run demo` on this machine (2026-12-01 22:47 UTC),
+// the run docs/e2e-run.png shows.
+const RECORDED = join(import.meta.dirname, '..', 'fixtures', 'e2e-run', 'latest.json');
+
 describe.each<[string, () => Promise<{ report: E2eReport; timeline: UpTimeline }>]>([
+  ['a recorded run (npm run demo on this machine)', () => readReportPicture(RECORDED)],
   ['a scenario-shaped (synthetic) run', async () => { const timeline = scenarioLikeTimeline(); return { report: reportFor(timeline), timeline }; }],
 ])('latest.html of %s, in headless chromium', (_name, load) => {
   let dir: string;
