@@ -18,7 +18,7 @@ apps=()
 while (($#)); do
   case "$1" in
     --push) push=${2:?--push needs a registry, e.g. ghcr.io/certscrape}; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "images: unknown option $1" >&2; exit 2 ;;
     *) apps+=("$1"); shift ;;
   esac
