@@ -66,6 +66,9 @@ function secureContextOptions(options: SecureServerOptions): { cert: Buffer; key
   return { cert: pair.cert, key: pair.key, ...(ca !== '' ? { ca } : {}) };
 }
 
+/** node:tls's codes for a client's renegotiation attempt on a server socket (disabled, or over the limit). */
+const RENEGOTIATION_REFUSALS: ReadonlySet<string> = new Set(['ERR_TLS_RENEGOTIATION_DISABLED', 'ERR_TLS_SESSION_ATTACK']);
+
 function followSources(server: Server | Http2SecureServer, options: SecureServerOptions, ticketKeys: Buffer): void {
   const context = () => ({ ...(options.https?.ciphers !== undefined ? { ciphers: options.https.ciphers } : {}), ...(options.https?.minVersion !== undefined ? { minVersion: options.https.minVersion } : {}), ...secureContextOptions(options) });
   const refresh = () => {
@@ -76,6 +79,12 @@ function followSources(server: Server | Http2SecureServer, options: SecureServer
   const offServing = options.serving.onChange(refresh);
   server.on('secureConnection', (socket: TLSSocket) => {
     socket.disableRenegotiation();
+    // node:tls reports a refused renegotiation only as an 'error' on the socket and leaves closing
+    // to its listeners. node:https's clientError handler closes; an h2 session's destroy (Node 24)
+    // waits for writes held behind the refused handshake, so the connection stayed open. Close it here.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (RENEGOTIATION_REFUSALS.has(err.code ?? '')) socket.destroy();
+    });
   });
   server.on('close', () => {
     offCa();
