@@ -1,7 +1,7 @@
 import { VersionApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { CsrPolicy } from '@certscrape/identity';
 import type { Clock, EventRecorder, Log } from '@certscrape/kube-runtime';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffOptions } from '@certscrape/kube-runtime';
 import { planCertificateStep, type CertificateStep, type CertificateStepDeps, type Next } from './certificate-step.js';
 import { supportsExpirationSeconds } from './csr-object.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -17,7 +17,7 @@ export interface CertificateReconcilerOptions {
   readonly writer: ObjectWriter;
   readonly events: EventRecorder;
   readonly kubeConfig: KubeConfig;
-  readonly settings: { readonly namespace: string; readonly secretName: string; readonly stateSecretName: string; readonly expirationSeconds: number; readonly policy: CsrPolicy; readonly backoff: BackoffPolicy; readonly maxIdleMs: number };
+  readonly settings: { readonly namespace: string; readonly secretName: string; readonly stateSecretName: string; readonly expirationSeconds: number; readonly policy: CsrPolicy; readonly backoff: BackoffOptions; readonly maxIdleMs: number };
   readonly deps: CertificateStepDeps;
   readonly clock: Clock;
   readonly log: Log;

@@ -6,8 +6,7 @@ import type { V1CertificateSigningRequest, V1ConfigMap, V1Secret } from '@kubern
 import { generateKeyPair, importPrivateKeyPem } from '@certscrape/pkcs';
 import { createTestCa, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
 import { createCsrPolicy } from '@certscrape/identity';
-import { DEFAULT_BACKOFF } from './backoff.js';
-import { planCertificateStep, type CertificateSettings, type CertificateStep, type CertificateStepDeps, type CertificateView } from './certificate-step.js';
+import { DEFAULT_ISSUANCE_BACKOFF, planCertificateStep, type CertificateSettings, type CertificateStep, type CertificateStepDeps, type CertificateView } from './certificate-step.js';
 import { describeWrite, type ObjectWrite } from './object-write.js';
 import { PENDING_KEY_DATA } from './pending-state.js';
 
@@ -19,7 +18,7 @@ const settings: CertificateSettings = {
   expirationSeconds: 2592000,
   policy: createCsrPolicy(),
   includeExpirationSeconds: false,
-  backoff: DEFAULT_BACKOFF,
+  backoff: DEFAULT_ISSUANCE_BACKOFF,
   maxIdleMs: 3_600_000,
 };
 const deps: CertificateStepDeps = {

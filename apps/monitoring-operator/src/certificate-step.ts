@@ -1,7 +1,7 @@
 import type { V1CertificateSigningRequest, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { exportPrivateKeyPem, exportSpki, generateKeyPair, importPrivateKeyPem, parseCertificate, type KeyPair, type ParsedCertificate } from '@certscrape/pkcs';
 import { buildCsrSpec, checkScraperCertificate, type CsrPolicy } from '@certscrape/identity';
-import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '@certscrape/kube-runtime';
 import { readCaSource } from './ca-mirror.js';
 import { buildCsrObject, issuedCertificatePem, newCsrName, observeCsr } from './csr-object.js';
 import { assessInstalledPair, toHex } from './installed-pair.js';
@@ -45,10 +45,13 @@ export interface CertificateSettings {
   /** Send `spec.expirationSeconds` (the server is >= 1.22). */
   readonly includeExpirationSeconds: boolean;
   /** Backoff after a failed issuance. */
-  readonly backoff: BackoffPolicy;
+  readonly backoff: BackoffOptions;
   /** Longest wait before looking again anyway. */
   readonly maxIdleMs: number;
 }
+
+/** Default retry policy after a denied/failed CSR: 1 s doubling up to 5 min, +-20 % jitter (capped at 5 min). */
+export const DEFAULT_ISSUANCE_BACKOFF: BackoffOptions = { initialMs: 1_000, factor: 2, maxMs: 5 * 60_000, jitter: 0.2 };
 
 /** Randomness and key generation, injectable so tests are deterministic. */
 export interface CertificateStepDeps {
@@ -208,7 +211,7 @@ export async function planCertificateStep(view: CertificateView, settings: Certi
       return { ...step, ...saveState({ issuance: undefined, failures: 0, retryAt: undefined }) };
     case 'abandon': {
       const failures = state.failures + 1;
-      const delay = backoffDelayMs(failures, deps.random, settings.backoff);
+      const delay = backoffDelay(failures, settings.backoff, deps.random);
       return {
         ...step,
         ...saveState({ issuance: undefined, failures, retryAt: new Date(now.getTime() + delay) }),

@@ -5,7 +5,6 @@
  */
 export * from './errors.js';
 export * from './config.js';
-export * from './backoff.js';
 export * from './plan.js';
 export * from './installed-pair.js';
 export * from './pending-state.js';

@@ -1,10 +1,9 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { createCsrPolicy, DEFAULT_EXPIRATION_SECONDS } from '@certscrape/identity';
-import { createEventRecorder, describeApiError, systemClock, WorkQueue, type Clock, type EventRecorder, type Log } from '@certscrape/kube-runtime';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { createEventRecorder, describeApiError, systemClock, WorkQueue, type BackoffOptions, type Clock, type EventRecorder, type Log } from '@certscrape/kube-runtime';
 import { CaMirrorReconciler } from './ca-mirror-reconciler.js';
 import { CertificateReconciler } from './certificate-reconciler.js';
-import { DEFAULT_STEP_DEPS, type CertificateStepDeps, type Next } from './certificate-step.js';
+import { DEFAULT_ISSUANCE_BACKOFF, DEFAULT_STEP_DEPS, type CertificateStepDeps, type Next } from './certificate-step.js';
 import type { OperatorConfig } from './config.js';
 import { isOperatorError } from './errors.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -27,8 +26,8 @@ export interface ControllerOptions {
   readonly clock?: Clock;
   /** Uniform [0,1) draws for backoff jitter. Default Math.random. */
   readonly random?: () => number;
-  /** Backoff after a failed issuance. Default {@link DEFAULT_BACKOFF} (1 s doubling to 5 min, ±20 %). */
-  readonly issuanceBackoff?: BackoffPolicy;
+  /** Backoff after a failed issuance. Default {@link DEFAULT_ISSUANCE_BACKOFF} (1 s doubling to 5 min, ±20 %). */
+  readonly issuanceBackoff?: BackoffOptions;
   /** Longest single wait before re-checking anyway. Default 1 h. */
   readonly maxIdleMs?: number;
   /** Events recorder. Default a core/v1 recorder as `certscrape-monitoring-operator`. */
@@ -89,7 +88,7 @@ export class MonitoringOperator {
           stateSecretName: cfg.stateSecretName,
           expirationSeconds: cfg.expirationSeconds,
           policy,
-          backoff: options.issuanceBackoff ?? DEFAULT_BACKOFF,
+          backoff: options.issuanceBackoff ?? DEFAULT_ISSUANCE_BACKOFF,
           maxIdleMs: options.maxIdleMs ?? 3_600_000,
         },
         deps,

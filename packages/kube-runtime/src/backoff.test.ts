@@ -16,6 +16,16 @@ describe('backoffDelay', () => {
     expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 0)).toBe(800);
     expect(backoffDelay(1, { initialMs: 1000, jitter: 0.2 }, () => 1)).toBe(1200);
   });
+  it('with factor 2 and jitter 0.2, consecutive delays grow whatever the jitter draws, until the cap', () => {
+    const policy = { initialMs: 1000, factor: 2, maxMs: 5 * 60_000, jitter: 0.2 };
+    for (let n = 1; n < 8; n++) {
+      expect(backoffDelay(n + 1, policy, () => 0)).toBeGreaterThan(backoffDelay(n, policy, () => 0.999999));
+    }
+  });
+  it('treats zero or negative attempts as the first', () => {
+    expect(backoffDelay(0, { initialMs: 1000, jitter: 0 })).toBe(1000);
+    expect(backoffDelay(-3, { initialMs: 1000, jitter: 0 })).toBe(1000);
+  });
   it('Backoff counts failures and resets', () => {
     const b = new Backoff({ initialMs: 10, jitter: 0 });
     expect([b.next(), b.next(), b.next()]).toEqual([10, 20, 40]);
