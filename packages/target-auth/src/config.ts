@@ -1,7 +1,7 @@
 import type { SecureVersion } from 'node:tls';
 import { isIP } from 'node:net';
 import { TargetAuthError } from './errors.js';
-import { parseGoDuration, resolveLogLevel, splitHostPort, type LogLevel } from '@certscrape/process-kit';
+import { isProcessKitError, parseDurationFlag, resolveLogLevel, splitHostPort, type LogLevel } from '@certscrape/process-kit';
 import { SIDECAR_FLAGS, type SidecarFlag } from './sidecar/kube-rbac-proxy-flags.js';
 import { parsePflags, type FlagValue } from './sidecar/pflag.js';
 import { tlsCipherSuites, tlsMinVersion } from './sidecar/tls-options.js';
@@ -182,7 +182,8 @@ export function parseSidecarFlags(args: readonly string[], env: SidecarEnvironme
   }
 
   const pollText = str('file-poll-interval') ?? '500';
-  const pollIntervalMs = /^\d+$/.test(pollText) ? Number(pollText) : goDurationMs(pollText);
+  // This flag's own contract: a bare number is milliseconds (not seconds), otherwise a Go duration.
+  const pollIntervalMs = /^\d+$/.test(pollText) ? Number(pollText) : durationMs(pollText, '--file-poll-interval', false);
   if (pollIntervalMs === undefined || !Number.isInteger(pollIntervalMs) || pollIntervalMs < 50) invalid('--file-poll-interval must be >= 50 ms (a number of ms, or a duration like 2s)');
   const reload = values.get('tls-reload-interval') as number | undefined;
   if (reload !== undefined) {
@@ -271,19 +272,23 @@ export function parseListenAddress(address: string, flag = '--secure-listen-addr
   return { host: host === '' ? undefined : host, port };
 }
 
-/** `0`, `250ms`, `30s`, `2m`, `1h30m` (Go durations; a bare number is seconds) -> milliseconds; coded error otherwise. */
+/**
+ * A duration flag in milliseconds, parsed by process-kit's Go `time.ParseDuration` grammar
+ * (`0`, `250ms`, `30s`, `2m`, `1h30m`, `1.5h`); a bare whole number is seconds (`30` = 30 s), the
+ * contract this flag had before, kept explicitly with `bareSeconds`. Negative -> coded error.
+ */
 export function parseDurationMs(text: string, flag = 'duration'): number {
-  const t = text.trim();
-  const ms = /^\d+$/.test(t) ? Number(t) * 1000 : goDurationMs(t);
-  if (ms === undefined || ms < 0) invalid(`${flag} must be a duration like 0, 30s, 2m: ${JSON.stringify(text)}`);
+  const ms = durationMs(text.trim(), flag, true);
+  if (ms === undefined) invalid(`${flag} must be a duration like 0, 30s, 2m: ${JSON.stringify(text)}`);
   return ms;
 }
 
-function goDurationMs(text: string): number | undefined {
+function durationMs(text: string, flag: string, bareSeconds: boolean): number | undefined {
   try {
-    return Number(parseGoDuration(text)) / 1e6;
-  } catch {
-    return undefined;
+    return parseDurationFlag(text, { flag, bareSeconds });
+  } catch (e) {
+    if (isProcessKitError(e)) return undefined;
+    throw e;
   }
 }
 
