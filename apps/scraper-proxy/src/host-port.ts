@@ -1,4 +1,4 @@
-import { isProcessKitError, joinHostPort, parseHostPort as parseGoHostPort, splitHostPort } from '@certscrape/process-kit';
+import { isProcessKitError, joinHostPort, parseHostPort as parseGoHostPort } from '@certscrape/process-kit';
 import type { HostPort } from '@certscrape/process-kit';
 import { ProxyError } from './errors.js';
 
@@ -11,29 +11,16 @@ export function hostPort(host: string, port: number): HostPort {
 }
 
 /**
- * Parses `host:port` with process-kit's Go-compatible grammar (net.SplitHostPort: `[v6]:port`,
- * and `[1.2.3.4]:port` too), or — when `defaultPort` is given — a bare `host` / `[v6]`. The host
- * must be an IP literal or DNS name (lower-cased). Throws PROXY_ERR_HOST_PORT. Port 0 is allowed.
+ * Parses `host:port` with process-kit's parseHostPort (Go's net.SplitHostPort grammar: `[v6]:port`,
+ * and `[1.2.3.4]:port` too); with `defaultPort`, a bare `host` / `[v6]` takes that port (its
+ * `defaultPort` option). The host must be an IP literal or DNS name (lower-cased). Throws
+ * PROXY_ERR_HOST_PORT. Port 0 is allowed.
  */
 export function parseHostPort(text: string, defaultPort?: number): HostPort {
-  const s = text.trim();
   try {
-    if (defaultPort !== undefined && missingPort(s)) {
-      const host = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s;
-      return parseGoHostPort(joinHostPort(host, defaultPort));
-    }
-    return parseGoHostPort(s);
+    return parseGoHostPort(text.trim(), { defaultPort });
   } catch (e) {
     if (isProcessKitError(e)) throw new ProxyError('PROXY_ERR_HOST_PORT', e.message, { cause: e });
     throw e;
-  }
-}
-
-function missingPort(s: string): boolean {
-  try {
-    splitHostPort(s);
-    return false;
-  } catch (e) {
-    return isProcessKitError(e) && /missing port/.test(e.message);
   }
 }

@@ -49,6 +49,18 @@ describe('splitHostPort (Go net.SplitHostPort)', () => {
 
 describe('parseHostPort / parseBindAddress', () => {
   it.each([
+    ['example.com', 'example.com:443'],
+    ['[::1]', '[::1]:443'],
+    ['10.0.0.1', '10.0.0.1:443'],
+    ['example.com:8443', 'example.com:8443'],
+  ])('with defaultPort 443, %j -> %j', (text, authority) => expect(parseHostPort(text, { defaultPort: 443 }).authority).toBe(authority));
+  it('with defaultPort, still refuses what is malformed for another reason than a missing port', () => {
+    for (const text of ['a:b:c', '[::1', '[::1]x', 'bad host']) {
+      expect(() => parseHostPort(text, { defaultPort: 443 })).toThrow(expect.objectContaining({ code: 'PROCESS_KIT_ERR_HOST_PORT' }));
+    }
+  });
+
+  it.each([
     ['127.0.0.1:9092', '127.0.0.1', 9092, '127.0.0.1:9092'],
     ['[::1]:0', '::1', 0, '[::1]:0'],
     ['[10.0.0.1]:9100', '10.0.0.1', 9100, '10.0.0.1:9100'],

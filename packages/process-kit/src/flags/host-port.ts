@@ -64,14 +64,23 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z
 export interface ParseHostPortOptions {
   /** Accept an empty host (`:8080` = all interfaces, as Go's listeners do). Default false. */
   readonly allowEmptyHost?: boolean;
+  /**
+   * The port when the text has none: a bare `host` or `[v6]` then means `host:defaultPort`
+   * (as a URL authority without a port does). Default: none, so a missing port is refused.
+   */
+  readonly defaultPort?: number;
 }
 
 /**
  * `host:port` as Go's SplitHostPort splits it, then checked: the port is decimal 0..65535 and the
- * host is an IP literal or a DNS name (lower-cased; brackets only around IP literals). Throws
- * PROCESS_KIT_ERR_HOST_PORT.
+ * host is an IP literal or a DNS name (lower-cased; brackets only around IP literals). With
+ * `defaultPort`, a text without a port takes that port. Throws PROCESS_KIT_ERR_HOST_PORT.
  */
 export function parseHostPort(text: string, options: ParseHostPortOptions = {}): HostPort {
+  if (options.defaultPort !== undefined && missingPort(text)) {
+    const host = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+    return parseHostPort(joinHostPort(host, options.defaultPort), { ...options, defaultPort: undefined });
+  }
   const { host: rawHost, port: portText } = splitHostPort(text);
   const port = parsePort(portText, text);
   const host = rawHost.toLowerCase();
@@ -83,6 +92,15 @@ export function parseHostPort(text: string, options: ParseHostPortOptions = {}):
     throw addrErr(text, `invalid host ${JSON.stringify(rawHost)}`);
   }
   return { host, port, authority: joinHostPort(host, port) };
+}
+
+function missingPort(text: string): boolean {
+  try {
+    splitHostPort(text);
+    return false;
+  } catch (e) {
+    return e instanceof ProcessKitError && /missing port/.test(e.message);
+  }
 }
 
 /**
