@@ -19,7 +19,6 @@ export { createTargetAuthMetrics, noopMetrics, type TargetAuthMetrics, type Deci
 export { CaBundleWatcher, parseCaBundle, staticCaBundle, type CaBundle, type CaBundleSource, type CaBundleWatcherOptions } from './ca-bundle.js';
 export { ServingCertReloader, assertServingPair, staticServingPair, type ServingPair, type ServingPairSource, type ServingCertReloaderOptions } from './serving-cert.js';
 export { createSecureServer, type SecureServerOptions } from './secure-server.js';
-export { FilePoller, type FilePollerOptions } from './file-poller.js';
 export { DecisionCache, type DecisionCacheOptions } from './decision-cache.js';
 
 export type { UserInfo, AuthenticationMethod, AuthenticationResult, AuthenticationFailureReason } from './authn/user-info.js';

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createSecureContext, connect as tlsConnect, type ConnectionOptions, type SecureContext } from 'node:tls';
+import { FileSource } from '@certscrape/process-kit';
 import { TargetAuthError } from '../errors.js';
-import { FilePoller } from '../file-poller.js';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import { ServingCertReloader } from '../serving-cert.js';
 
@@ -43,15 +42,18 @@ export async function openUpstreamAgent(options: UpstreamAgentOptions): Promise<
   }
   const logger = options.logger ?? silentLogger;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  let ca: Buffer | undefined;
   const closers: Array<() => void> = [];
-  if (options.caFile !== undefined) {
-    try {
-      ca = await readFile(options.caFile);
-    } catch (cause) {
-      throw new TargetAuthError('TARGET_AUTH_ERR_CA_BUNDLE_READ', `cannot read --upstream-ca-file ${options.caFile}`, { cause });
-    }
-  }
+  // The CA bundle's bytes; whether they are usable is decided when the secure context is built.
+  const caSource =
+    options.caFile === undefined
+      ? undefined
+      : await FileSource.open<Buffer>({
+          files: [options.caFile],
+          intervalMs: pollIntervalMs,
+          parse: ([bytes]) => bytes as Buffer,
+          unreadable: (file, cause) => new TargetAuthError('TARGET_AUTH_ERR_CA_BUNDLE_READ', `cannot read --upstream-ca-file ${file}`, { cause }),
+        });
+  let ca = caSource?.current;
   let pair: ServingCertReloader | undefined;
   if (options.clientCertFile !== undefined && options.clientKeyFile !== undefined) {
     pair = await ServingCertReloader.open({ certFile: options.clientCertFile, keyFile: options.clientKeyFile, pollIntervalMs, logger });
@@ -75,22 +77,15 @@ export async function openUpstreamAgent(options: UpstreamAgentOptions): Promise<
     }
   };
   if (pair !== undefined) closers.push(pair.onChange(() => rebuild('client certificate')));
-  if (options.caFile !== undefined && ca !== undefined) {
+  if (caSource !== undefined) {
     const file = options.caFile;
-    const poller = new FilePoller(
-      {
-        files: [file],
-        intervalMs: pollIntervalMs,
-        onChange: ([next]) => {
-          ca = next as Buffer;
-          rebuild('upstream CA');
-        },
-        onReadError: (e) => logger.warn({ file, err: e.message }, 'cannot read --upstream-ca-file; keeping the last good bundle'),
-      },
-      [ca],
-    );
-    poller.start();
-    closers.push(() => poller.close());
+    caSource.on('change', (next) => {
+      ca = next;
+      rebuild('upstream CA');
+    });
+    caSource.on('refused', ({ error }) => logger.warn({ file, err: (error as Error).message }, 'cannot read --upstream-ca-file; keeping the last good bundle'));
+    caSource.start();
+    closers.push(() => void caSource.stop());
   }
   return {
     agent,
