@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
+import { h2Session } from './test-support/h2-client.js';
 import { createTestCa, issueTestLeaf } from '@certscrape/pkcs/testing';
 import { describe, expect, it } from 'vitest';
 import { staticCaBundle } from './ca-bundle.js';
@@ -55,5 +56,36 @@ describe('createSecureServer / createSecureHttp2Server', () => {
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('createSecureHttp2Server: req.socket still answers after the client closed the session (the middleware reads it after awaiting authentication)', async () => {
+    const serving = await servingFixture();
+    const ca = await createTestCa();
+    const leaf = await issueTestLeaf(ca);
+    let sessionGone!: () => void;
+    const gone = new Promise<void>((r) => (sessionGone = r));
+    const read = new Promise<{ remoteAddress?: string; authorized: boolean } | Error>((resolve) => {
+      const server = createSecureHttp2Server({ caBundle: staticCaBundle(ca.certPem), serving: staticServingPair({ cert: Buffer.from(serving.leaf.certPem), key: Buffer.from(serving.leaf.keyPem) }) }, (req) => {
+        req.once('close', sessionGone);
+        void gone.then(() => {
+          try {
+            resolve({ remoteAddress: req.socket.remoteAddress, authorized: (req.socket as TLSSocket).authorized });
+          } catch (err) {
+            resolve(err as Error);
+          } finally {
+            server.close();
+          }
+        });
+      });
+      server.listen(0, '127.0.0.1', () => {
+        void h2Session({ port: (server.address() as AddressInfo).port, ca: serving.ca.certPem, identity: { cert: leaf.certPem, key: leaf.keyPem } }).then((session) => {
+          session.request({ ':path': '/metrics' }).on('error', () => undefined);
+          setImmediate(() => session.destroy());
+        });
+      });
+    });
+    const outcome = await read;
+    expect(outcome).not.toBeInstanceOf(Error);
+    expect(outcome).toMatchObject({ authorized: true });
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerOptions } from 'node:https';
-import { createSecureServer as createHttp2SecureServer, type Http2SecureServer, type Settings as Http2Settings } from 'node:http2';
+import { createSecureServer as createHttp2SecureServer, type Http2SecureServer, type ServerHttp2Session, type Settings as Http2Settings } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { CaBundleSource } from './ca-bundle.js';
 import type { RequestHandler } from './middleware/types.js';
@@ -49,13 +49,29 @@ export interface SecureHttp2ServerOptions extends SecureServerOptions {
  */
 export function createSecureHttp2Server(options: SecureHttp2ServerOptions, handler: RequestHandler): Http2SecureServer {
   const ticketKeys = options.https?.ticketKeys ?? randomBytes(48);
+  // node:http2 shows a session's socket only through a proxy that throws ERR_HTTP2_SOCKET_UNBOUND once
+  // the session is gone, and the middleware reads req.socket after awaiting authentication, when the
+  // client may have reset the stream or closed the session. So each session's TLS socket itself is kept
+  // (it answers when destroyed too): node:http2's connection listener creates the session and emits
+  // 'session' synchronously between the two 'secureConnection' listeners below.
+  const tlsSockets = new WeakMap<ServerHttp2Session, TLSSocket>();
+  let connecting: TLSSocket | undefined;
   const server = createHttp2SecureServer(
     { ...(options.https as object), ...secureContextOptions(options), ticketKeys, requestCert: true, rejectUnauthorized: false, allowHTTP1: true, ...(options.settings ? { settings: options.settings } : {}) },
     (req, res) => {
-      if (req.httpVersionMajor === 2) Object.defineProperty(req, 'socket', { value: req.stream.session?.socket, configurable: true });
+      if (req.httpVersionMajor === 2) Object.defineProperty(req, 'socket', { value: tlsSockets.get(req.stream.session as ServerHttp2Session) ?? req.socket, configurable: true });
       handler(req as unknown as Parameters<RequestHandler>[0], res as unknown as Parameters<RequestHandler>[1]);
     },
   );
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    connecting = socket;
+  });
+  server.on('session', (session) => {
+    if (connecting !== undefined) tlsSockets.set(session, connecting);
+  });
+  server.on('secureConnection', () => {
+    connecting = undefined;
+  });
   followSources(server, options, ticketKeys);
   return server;
 }

@@ -4,6 +4,7 @@ import { HOP_BY_HOP_HEADERS, connectionTokens } from '@certscrape/process-kit';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
+import { forwardRequestBody } from './forward-request-body.js';
 import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
 
 // Hop-by-hop fields, plus what HTTP/2 carries elsewhere or forbids (RFC 9113 §8.2.2, §8.3.1).
@@ -83,7 +84,7 @@ export function createH2cUpstreamProxy(options: H2cUpstreamProxyOptions): Reques
     res.on('close', () => {
       if (!res.writableFinished) stream.close(constants.NGHTTP2_CANCEL);
     });
-    if (framing.body !== 'none') req.pipe(stream);
+    if (framing.body !== 'none') forwardRequestBody(req, stream, framing);
   };
   return Object.assign(handler, { close: () => session?.close() });
 }

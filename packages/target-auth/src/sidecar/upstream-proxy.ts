@@ -2,6 +2,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingH
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
+import { forwardRequestBody } from './forward-request-body.js';
 import { admitRequestFraming, refuseRequest, type ForwardableFraming } from './with-request-framing.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
@@ -76,7 +77,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
     res.on('close', () => {
       if (!res.writableFinished) upstreamReq.destroy();
     });
-    req.pipe(upstreamReq);
+    forwardRequestBody(req, upstreamReq, framing);
   };
   return Object.assign(handler, { agent });
 }

@@ -1,0 +1,48 @@
+import type { Readable, Writable } from 'node:stream';
+import type { ForwardableFraming } from './with-request-framing.js';
+
+/** The client request as {@link forwardRequestBody} reads it (node:http's and node:http2's compat requests have it). */
+export type ClientBody = Readable & { readonly aborted?: boolean };
+
+/**
+ * Copies a client request's body into the one upstream request made for it, and ends the upstream
+ * request only when the client's body arrived complete: not aborted, and exactly `length` bytes when
+ * the framing forwarded a `Content-Length`. Otherwise the upstream request is destroyed, never ended.
+ *
+ * `req.pipe(upstream)` ends the upstream request on the client's 'end', which node:http2 emits for
+ * a stream the client reset, or ended short of its Content-Length. node:http's client then sends a
+ * request shorter than the Content-Length it declared and pools the connection: the upstream
+ * reads the start of the next request on that connection (another client's, perhaps) as the rest
+ * of this body, and parses what remains as a request. Destroying the upstream request closes that
+ * connection instead.
+ */
+export function forwardRequestBody(req: ClientBody, upstream: Writable, framing: ForwardableFraming): void {
+  const expected = framing.body === 'length' ? framing.length : framing.body === 'none' ? 0 : undefined;
+  let forwarded = 0;
+  let cut = false;
+  const cutOff = () => {
+    if (cut) return;
+    cut = true;
+    req.off('data', onData);
+    upstream.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    forwarded += chunk.length;
+    if (expected !== undefined && forwarded > expected) return cutOff();
+    if (!upstream.write(chunk)) {
+      req.pause();
+      upstream.once('drain', () => req.resume());
+    }
+  };
+  req.on('data', onData);
+  req.once('aborted', cutOff);
+  req.once('error', cutOff);
+  req.once('close', () => {
+    if (!req.readableEnded) cutOff();
+  });
+  req.once('end', () => {
+    if (cut) return;
+    if (req.aborted === true || (expected !== undefined && forwarded !== expected)) cutOff();
+    else upstream.end();
+  });
+}
