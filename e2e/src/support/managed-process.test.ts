@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isE2eError } from './errors.js';
-import { ManagedProcess } from './managed-process.js';
+import { ManagedProcess, pidExists } from './managed-process.js';
 import { waitFor } from './wait-for.js';
 
 let dir: string;
@@ -14,14 +14,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = pidExists;
 
 describe('ManagedProcess', () => {
   it('stops its whole process group, children included', async () => {

@@ -20,6 +20,16 @@ export interface ProcessSpec {
  * A child process this harness started: its own process group (so `stop` reaches its
  * children too), output in a log file, stopped by pid — never by name.
  */
+/** True while a process with this pid exists (a zombie, exited but not yet reaped, counts). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class ManagedProcess {
   readonly spec: ProcessSpec;
   readonly #child: ChildProcess;
