@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyFixtures } from './testing/fixtures.js';
 import type { ProxyFixtures } from './testing/fixtures.js';
-import { SecretVolume } from './testing/secret-volume.js';
+import { SecretVolume } from '@certscrape/local-cluster/testing';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'certscrape-scraper-proxy.js');
 const built = join(import.meta.dirname, '..', 'dist', 'main.js');

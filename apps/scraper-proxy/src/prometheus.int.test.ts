@@ -3,8 +3,6 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -17,8 +15,7 @@ import { createProxyFixtures, fingerprintOf } from './testing/fixtures.js';
 import type { ProxyFixtures } from './testing/fixtures.js';
 import { startMtlsTarget } from './testing/mtls-target.js';
 import type { MtlsTarget } from './testing/mtls-target.js';
-import { eventually } from './testing/scrape.js';
-import { SecretVolume } from './testing/secret-volume.js';
+import { freePort, SecretVolume, waitFor } from '@certscrape/local-cluster/testing';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -27,14 +24,6 @@ let root: string;
 let target: MtlsTarget;
 let proxy: ScraperProxy;
 let prometheus: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is missing: apt-get install -y prometheus`);
@@ -88,7 +77,7 @@ describe('a real Prometheus scraping through the proxy', () => {
     prometheus.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
 
     const query = encodeURIComponent('up{job="via-scraper-proxy"}');
-    const up = await eventually(
+    const up = await waitFor(
       async () => {
         if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
         const res = await fetch(`http://127.0.0.1:${webPort}/api/v1/query?query=${query}`);
@@ -96,9 +85,7 @@ describe('a real Prometheus scraping through the proxy', () => {
         const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
         return body.data.result[0]?.value[1] === '1' ? body.data.result[0] : undefined;
       },
-      'Prometheus to report up == 1',
-      30_000,
-      100,
+      { what: 'Prometheus to report up == 1', timeoutMs: 30_000, intervalMs: 100 },
     );
     expect(up.value[1]).toBe('1');
     const scrapes = target.requests.filter((r) => r.path === '/metrics');

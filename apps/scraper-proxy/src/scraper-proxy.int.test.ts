@@ -13,8 +13,8 @@ import { createProxyFixtures, fingerprintOf } from './testing/fixtures.js';
 import type { ProxyFixtures } from './testing/fixtures.js';
 import { startMtlsTarget } from './testing/mtls-target.js';
 import type { MtlsTarget } from './testing/mtls-target.js';
-import { eventually, scrapeViaProxy } from './testing/scrape.js';
-import { SecretVolume } from './testing/secret-volume.js';
+import { scrapeViaProxy } from './testing/scrape.js';
+import { SecretVolume, waitFor } from '@certscrape/local-cluster/testing';
 
 let fx: ProxyFixtures;
 let root: string;
@@ -194,10 +194,13 @@ describe('scraper-proxy against a real mTLS target with a Secret-volume mount', 
     const { proxy } = await startProxy(await mountPair(fx.clientA.certPem, fx.clientA.keyPem), [], caVolume.path('ca.crt'));
     expect((await scrapeViaProxy(proxy.proxyAddress, target.authority)).status).toBe(502);
     await caVolume.update({ 'ca.crt': `${fx.rogueCa.certPem}${fx.servingCa.certPem}` });
-    const status = await eventually(async () => {
-      const res = await scrapeViaProxy(proxy.proxyAddress, target.authority);
-      return res.status === 200 ? res.status : undefined;
-    }, 'the new CA bundle to be used', 5_000);
+    const status = await waitFor(
+      async () => {
+        const res = await scrapeViaProxy(proxy.proxyAddress, target.authority);
+        return res.status === 200 ? res.status : undefined;
+      },
+      { what: 'the new CA bundle to be used', timeoutMs: 5_000, intervalMs: 25 },
+    );
     expect(status).toBe(200);
   });
 

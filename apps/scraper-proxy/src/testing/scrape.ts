@@ -29,19 +29,3 @@ export function scrapeViaProxy(proxy: AddressInfo, target: string, options: { pa
     req.end();
   });
 }
-
-/** Polls `probe` every `intervalMs` (default 25) until it returns a defined value; throws after `timeoutMs` (default 10 s). */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
