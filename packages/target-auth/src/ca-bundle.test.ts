@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaBundleWatcher, parseCaBundle, type CaBundle } from './ca-bundle.js';
 import { isTargetAuthError, type TargetAuthErrorCode } from './errors.js';
 import { createTargetAuthMetrics } from './metrics.js';
-import { KubeVolume } from './test-support/kube-volume.js';
+import { SecretVolume } from '@certscrape/local-cluster/testing';
 
 function nextChange(w: CaBundleWatcher, timeoutMs = 3000): Promise<{ bundle: CaBundle; afterMs: number }> {
   const start = Date.now();
@@ -68,12 +68,12 @@ describe('CaBundleWatcher', () => {
   });
 
   it('sees a ..data symlink swap by polling alone (fs.watch off) within about a second', async () => {
-    const vol = await KubeVolume.create({ 'client-ca.crt': a.certPem });
+    const vol = await SecretVolume.create(undefined, { 'client-ca.crt': a.certPem });
     const w = await CaBundleWatcher.open({ file: vol.path('client-ca.crt'), watchHint: false });
     try {
       expect(w.current().generation).toBe(1);
       const change = nextChange(w);
-      await vol.swap({ 'client-ca.crt': a.certPem + b.certPem });
+      await vol.update({ 'client-ca.crt': a.certPem + b.certPem });
       const { bundle, afterMs } = await change;
       expect(bundle.generation).toBe(2);
       expect(bundle.certificates).toHaveLength(2);
@@ -85,11 +85,11 @@ describe('CaBundleWatcher', () => {
   });
 
   it('with the fs.watch hint, a swap is usually seen before the next poll', async () => {
-    const vol = await KubeVolume.create({ 'client-ca.crt': a.certPem });
+    const vol = await SecretVolume.create(undefined, { 'client-ca.crt': a.certPem });
     const w = await CaBundleWatcher.open({ file: vol.path('client-ca.crt'), pollIntervalMs: 10_000 });
     try {
       const change = nextChange(w, 5000);
-      await vol.swap({ 'client-ca.crt': b.certPem });
+      await vol.update({ 'client-ca.crt': b.certPem });
       const { bundle } = await change;
       expect(bundle.certificates[0]?.subject[0]?.[0]?.value).toBe('CA B');
     } finally {
@@ -99,14 +99,14 @@ describe('CaBundleWatcher', () => {
   });
 
   it('keeps the last good bundle when the new one is empty or malformed, and says so', async () => {
-    const vol = await KubeVolume.create({ 'client-ca.crt': a.certPem });
+    const vol = await SecretVolume.create(undefined, { 'client-ca.crt': a.certPem });
     const { lines, logger } = capturingLogger();
     const metrics = createTargetAuthMetrics();
     const w = await CaBundleWatcher.open({ file: vol.path('client-ca.crt'), watchHint: false, logger, metrics });
     try {
-      await vol.swap({ 'client-ca.crt': '' });
+      await vol.update({ 'client-ca.crt': '' });
       await w.checkNow();
-      await vol.swap({ 'client-ca.crt': '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n' });
+      await vol.update({ 'client-ca.crt': '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n' });
       await w.checkNow();
       expect(w.current().generation).toBe(1);
       expect(w.current().certificates[0]?.subject[0]?.[0]?.value).toBe('CA A');
@@ -117,7 +117,7 @@ describe('CaBundleWatcher', () => {
       await w.checkNow();
       expect(lines.filter((l) => l.level === 'warn')).toHaveLength(2);
       // A good bundle afterwards is taken.
-      await vol.swap({ 'client-ca.crt': b.certPem });
+      await vol.update({ 'client-ca.crt': b.certPem });
       await w.checkNow();
       expect(w.current().generation).toBe(2);
       expect(w.current().certificates[0]?.subject[0]?.[0]?.value).toBe('CA B');
@@ -128,7 +128,7 @@ describe('CaBundleWatcher', () => {
   });
 
   it('keeps the last good bundle when the file disappears', async () => {
-    const vol = await KubeVolume.create({ 'client-ca.crt': a.certPem });
+    const vol = await SecretVolume.create(undefined, { 'client-ca.crt': a.certPem });
     const { lines, logger } = capturingLogger();
     const w = await CaBundleWatcher.open({ file: vol.path('client-ca.crt'), watchHint: false, logger });
     try {

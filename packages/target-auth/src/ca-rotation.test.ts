@@ -9,7 +9,7 @@ import { CaBundleWatcher, type CaBundle } from './ca-bundle.js';
 import { staticServingPair } from './serving-cert.js';
 import { SCRAPER, servingFixture, type ServingFixture } from './test-support/fixtures.js';
 import { httpsRequest, singleConnectionAgent, type ClientIdentity } from './test-support/https-client.js';
-import { KubeVolume } from './test-support/kube-volume.js';
+import { SecretVolume } from '@certscrape/local-cluster/testing';
 import { acceptableClientCaNames } from './test-support/openssl.js';
 import { startTargetServer, type TargetServer } from './test-support/target-server.js';
 
@@ -33,7 +33,7 @@ describe('CA rotation through a ..data swap', () => {
   let leafB: TestLeaf;
   let leafViaIntermediateA: TestLeaf;
   let serving: ServingFixture;
-  let vol: KubeVolume;
+  let vol: SecretVolume;
   let watcher: CaBundleWatcher;
   let target: TargetServer;
   const agents: Agent[] = [];
@@ -49,7 +49,7 @@ describe('CA rotation through a ..data swap', () => {
   });
 
   async function start(initial: string): Promise<void> {
-    vol = await KubeVolume.create({ 'client-ca.crt': initial });
+    vol = await SecretVolume.create(undefined, { 'client-ca.crt': initial });
     watcher = await CaBundleWatcher.open({ file: vol.path('client-ca.crt'), pollIntervalMs: 200 });
     target = await startTargetServer({
       caBundle: watcher,
@@ -74,13 +74,13 @@ describe('CA rotation through a ..data swap', () => {
     expect((await get({ identity: id(leafB) })).status).toBe(401);
 
     let c = changed(watcher);
-    await vol.swap({ 'client-ca.crt': caA.certPem + caB.certPem });
+    await vol.update({ 'client-ca.crt': caA.certPem + caB.certPem });
     await c;
     expect((await get({ identity: id(leafA) })).status).toBe(200);
     expect((await get({ identity: id(leafB) })).status).toBe(200);
 
     c = changed(watcher);
-    await vol.swap({ 'client-ca.crt': caB.certPem });
+    await vol.update({ 'client-ca.crt': caB.certPem });
     const swappedAt = Date.now();
     let status = 0;
     while (status !== 200 && Date.now() - swappedAt < 3000) status = (await get({ identity: id(leafB) })).status;
@@ -94,7 +94,7 @@ describe('CA rotation through a ..data swap', () => {
     await start(caA.certPem);
     expect(await acceptableClientCaNames(target.port)).toEqual(['CN = client CA A']);
     const c = changed(watcher);
-    await vol.swap({ 'client-ca.crt': caA.certPem + caB.certPem });
+    await vol.update({ 'client-ca.crt': caA.certPem + caB.certPem });
     await c;
     expect(await acceptableClientCaNames(target.port)).toEqual(['CN = client CA A', 'CN = client CA B']);
   });
@@ -107,7 +107,7 @@ describe('CA rotation through a ..data swap', () => {
     expect((await get({ agent: kept })).reusedSocket).toBe(true);
 
     const c = changed(watcher);
-    await vol.swap({ 'client-ca.crt': caB.certPem });
+    await vol.update({ 'client-ca.crt': caB.certPem });
     await c;
     const after = await get({ agent: kept });
     expect(after.reusedSocket).toBe(true); // same TLS connection, no new handshake
@@ -128,7 +128,7 @@ describe('CA rotation through a ..data swap', () => {
     expect(resumed.status).toBe(200); // a resumed session is re-verified from the leaf, not trusted blindly
 
     const c = changed(watcher);
-    await vol.swap({ 'client-ca.crt': caB.certPem });
+    await vol.update({ 'client-ca.crt': caB.certPem });
     await c;
     const afterSwap = await get({ agent: resuming });
     expect(afterSwap.sessionReused).toBe(true); // the server still resumes (ticket keys survive reloads)...
@@ -148,7 +148,7 @@ describe('CA rotation through a ..data swap', () => {
     expect(resumedOpen.status).toBe(200);
 
     const c = changed(watcher);
-    await vol.swap({ 'client-ca.crt': caB.certPem });
+    await vol.update({ 'client-ca.crt': caB.certPem });
     await c;
     const after = await get({ agent: a });
     expect(after.socket).toBe(resumedOpen.socket);

@@ -11,7 +11,6 @@ import { request, type RequestOptions } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { EKU } from '@certscrape/pkcs';
 import { createTestCa, issueTestLeaf, type TestCa, type TestLeaf } from '@certscrape/pkcs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { h2Request } from './test-support/h2-client.js';
+import { freePort } from '@certscrape/local-cluster/testing';
 
 const BIN = fileURLToPath(new URL('../bin/certscrape-target-auth.js', import.meta.url));
 const SCRAPER = 'system:serviceaccount:monitoring:prometheus-k8s';
@@ -87,17 +87,6 @@ const KUBE_PROMETHEUS_RULES = `authorization:\n  static:\n    - user: {name: ${S
 /** What the kubelet does to args: `$(VAR)` -> the env value (undefined variables stay as written). */
 function expandKubernetesArgs(args: readonly string[], env: Record<string, string>): string[] {
   return args.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m));
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function https1(port: number, host: string, leaf: TestLeaf | undefined, ca: string | undefined, path = '/metrics'): Promise<{ status: number; body: string; alpn: string | false }> {

@@ -13,7 +13,7 @@ import { parseSidecarFlags, type SidecarConfig } from '../config.js';
 import { isTargetAuthError } from '../errors.js';
 import { SCRAPER } from '../test-support/fixtures.js';
 import { httpsRequest, singleConnectionAgent } from '../test-support/https-client.js';
-import { KubeVolume } from '../test-support/kube-volume.js';
+import { SecretVolume } from '@certscrape/local-cluster/testing';
 import { startSidecar, type RunningSidecar } from './sidecar.js';
 
 const CONFIG = `
@@ -44,8 +44,8 @@ describe('certscrape-target-auth sidecar', () => {
   let intruder: TestLeaf;
   let member: TestLeaf;
   let dir: string;
-  let caVol: KubeVolume;
-  let tlsVol: KubeVolume;
+  let caVol: SecretVolume;
+  let tlsVol: SecretVolume;
   let upstream: Server;
   let upstreamConnections = 0;
   const seen: Seen[] = [];
@@ -62,8 +62,8 @@ describe('certscrape-target-auth sidecar', () => {
     const servingLeaf = await issueTestLeaf(servingCa, { commonName: 'target', extendedKeyUsages: [EKU.serverAuth], subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }] });
     dir = await mkdtemp(join(tmpdir(), 'target-auth-sidecar-'));
     await writeFile(join(dir, 'config.yaml'), CONFIG);
-    caVol = await KubeVolume.create({ 'client-ca.crt': clientCa.certPem });
-    tlsVol = await KubeVolume.create({ 'tls.crt': servingLeaf.certPem, 'tls.key': servingLeaf.keyPem });
+    caVol = await SecretVolume.create(undefined, { 'client-ca.crt': clientCa.certPem });
+    tlsVol = await SecretVolume.create(undefined, { 'tls.crt': servingLeaf.certPem, 'tls.key': servingLeaf.keyPem });
 
     upstream = createServer((req, res) => {
       seen.push({ url: req.url ?? '', headers: req.headers });
@@ -170,11 +170,11 @@ describe('certscrape-target-auth sidecar', () => {
     const next = await issueTestLeaf(servingCa2, { commonName: 'target', extendedKeyUsages: [EKU.serverAuth], subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }] });
     const stray = await issueTestLeaf(servingCa2, { commonName: 'target', extendedKeyUsages: [EKU.serverAuth], subjectAltNames: [{ type: 'ip', value: '127.0.0.1' }] });
     // Mismatched: new certificate with another key -> still served by CA 1.
-    await tlsVol.swap({ 'tls.crt': next.certPem, 'tls.key': stray.keyPem });
+    await tlsVol.update({ 'tls.crt': next.certPem, 'tls.key': stray.keyPem });
     await new Promise((r) => setTimeout(r, 600));
     expect((await get(scraper, '/metrics', undefined, servingCa.certPem)).status).toBe(200);
     // A proper pair: new connections are served with it within about a second.
-    await tlsVol.swap({ 'tls.crt': next.certPem, 'tls.key': next.keyPem });
+    await tlsVol.update({ 'tls.crt': next.certPem, 'tls.key': next.keyPem });
     const start = Date.now();
     let ok = false;
     while (!ok && Date.now() - start < 3000) {
