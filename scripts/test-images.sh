@@ -10,5 +10,8 @@ source scripts/use-node.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 export CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-deps.sh)}"
 bash scripts/images.sh
+# The local-cluster global setup loads the workspace packages' built output (as npm test's
+# integration step does after its build step).
+npx nx run-many -t build --output-style=stream >/dev/null
 cd e2e
 npx vitest run -c vitest.images.config.ts
