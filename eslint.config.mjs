@@ -21,6 +21,26 @@ const bannedIo = [
   { name: 'prom-client', message: 'pure packages do not keep metrics.' },
 ];
 
+// Nx module boundaries. `tests`: the rules for test files and test support, which may also use
+// local-cluster's test kit (scope:tooling: freePort, waitFor, SecretVolume, SupervisedProcess,
+// deploy/'s RBAC); production code of scope:target/scope:controller may not.
+function moduleBoundaries(tests) {
+  const testKit = tests ? ['scope:tooling'] : [];
+  return [
+    { sourceTag: 'scope:pure', onlyDependOnLibsWithTags: ['scope:pure'], bannedExternalImports: ['@kubernetes/client-node', 'undici', 'pino', 'prom-client', 'express', 'fastify', 'commander', 'yaml'] },
+    // process-kit: the shared process shell; no Kubernetes client, so the sidecar stays light.
+    { sourceTag: 'scope:process', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@kubernetes/client-node', 'undici', 'prom-client'] },
+    { sourceTag: 'scope:target', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process', ...testKit] },
+    // Controllers serve their own /metrics through target-auth (client-certificate authorization).
+    { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process', 'scope:target', ...testKit] },
+    { sourceTag: 'scope:tooling', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process'] },
+    { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:e2e', 'type:bench'] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/out-tsc/**', '**/node_modules/**', '**/.nx/**', '**/vitest*.config.ts', '**/*.mjs', 'bench/results/**', 'e2e/results/**'] },
   js.configs.recommended,
@@ -34,25 +54,18 @@ export default tseslint.config(
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            { sourceTag: 'scope:pure', onlyDependOnLibsWithTags: ['scope:pure'], bannedExternalImports: ['@kubernetes/client-node', 'undici', 'pino', 'prom-client', 'express', 'fastify', 'commander', 'yaml'] },
-            // process-kit: the shared process shell; no Kubernetes client, so the sidecar stays light.
-            { sourceTag: 'scope:process', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@kubernetes/client-node', 'undici', 'prom-client'] },
-            { sourceTag: 'scope:target', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process'] },
-            // Controllers serve their own /metrics through target-auth (client-certificate authorization).
-            { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process', 'scope:target'] },
-            { sourceTag: 'scope:tooling', onlyDependOnLibsWithTags: ['scope:pure', 'scope:process'] },
-            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app', 'type:e2e', 'type:bench'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
-          ],
+          depConstraints: moduleBoundaries(false),
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
     },
+  },
+  {
+    plugins: { '@nx': nx },
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', '**/testing/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: moduleBoundaries(true) }] },
   },
   {
     basePath: repoRoot,

@@ -46,7 +46,7 @@ describe('apiserver restart', () => {
 
     await cluster.stopApiserver();
     // The watch drops and reconnects fail; the process stays up and its liveness probe answers.
-    await waitUntil(async () => (await metric(metricsUrl, 'certscrape_csr_approver_informer_watching')) === 0, 15_000);
+    await waitFor(async () => (await metric(metricsUrl, 'certscrape_csr_approver_informer_watching')) === 0, { what: 'the informer to report it is not watching', timeoutMs: 15_000, intervalMs: 250 });
     await sleep(12_000); // longer than the 10 s renew deadline: leadership is lost and must be regained
     expect(approver.running).toBe(true);
     expect((await fetch(`${healthUrl}/healthz`)).status).toBe(200);
@@ -68,8 +68,3 @@ describe('apiserver restart', () => {
     expect(approver.running).toBe(true);
   });
 });
-
-/** The test kit's waitFor, for a boolean check. */
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  await waitFor(check, { what: 'the condition', timeoutMs, intervalMs: 250 });
-}

@@ -10,6 +10,7 @@ import { Counter, Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackHost, startHealthServer } from './health-server.js';
 import type { HealthServer } from './health-server.js';
+import { waitFor } from '@certscrape/local-cluster/testing';
 
 const SCRAPER = 'system:serviceaccount:monitoring:prometheus-k8s';
 
@@ -56,14 +57,6 @@ function get(url: string, client?: TestLeaf, ca?: string): Promise<Reply> {
   });
 }
 
-async function eventually(what: string, probe: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 function registryWithOneCounter(): Registry {
   const registry = new Registry();
   new Counter({ name: 'app_things_total', help: 'x', registers: [registry] }).inc(7);
@@ -80,7 +73,7 @@ describe('startHealthServer: /metrics over TLS, authorized by target-auth', () =
     expect(server.metricsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(server.healthUrl).toMatch(/^http:\/\//);
 
-    await eventually('the CA bundle is in use', async () => (await get(`${server!.metricsUrl}/metrics`, scraper)).status === 200);
+    await waitFor(async () => (await get(`${server!.metricsUrl}/metrics`, scraper)).status === 200, { what: 'the CA bundle is in use', timeoutMs: 10_000, intervalMs: 25 });
     const ok = await get(`${server.metricsUrl}/metrics`, scraper);
     expect(ok.body).toContain('app_things_total 7');
     expect(ok.body).toContain('certscrape_ready 0');
@@ -117,7 +110,7 @@ describe('startHealthServer: /metrics over TLS, authorized by target-auth', () =
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'late'));
     writeFileSync(caFile, clientCa.certPem);
-    await eventually('the late CA bundle is picked up', async () => (await get(`${server!.metricsUrl}/metrics`, scraper)).status === 200);
+    await waitFor(async () => (await get(`${server!.metricsUrl}/metrics`, scraper)).status === 200, { what: 'the late CA bundle is picked up', timeoutMs: 10_000, intervalMs: 25 });
     const body = (await get(`${server.metricsUrl}/metrics`, scraper)).body;
     // Waiting for the file is not a failed reload (the CA-reload alert stays quiet on a fresh install).
     expect(body).not.toMatch(/certscrape_target_auth_ca_bundle_reloads_total\{result="error"\} [1-9]/);
@@ -137,7 +130,7 @@ describe('startHealthServer: /metrics over TLS, authorized by target-auth', () =
       registry: registryWithOneCounter(),
       metricsTls: { clientCaFile: caFile, allowedUsers: [SCRAPER], certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), pollIntervalMs: 50 },
     });
-    await eventually('verified scrape', async () => (await get(`${server!.metricsUrl}/metrics`, scraper, servingCa.certPem)).status === 200);
+    await waitFor(async () => (await get(`${server!.metricsUrl}/metrics`, scraper, servingCa.certPem)).status === 200, { what: 'verified scrape', timeoutMs: 10_000, intervalMs: 25 });
     expect((await get(`${server.metricsUrl}/metrics`, scraper, servingCa.certPem)).servedBy).toBe('csr-approver-metrics.monitoring.svc');
   });
 
