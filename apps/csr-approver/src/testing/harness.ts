@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CertificatesV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster';
-import { SupervisedProcess, waitFor } from '@certscrape/local-cluster/testing';
+import { applyComponentRbac, SupervisedProcess, waitFor } from '@certscrape/local-cluster/testing';
 import { encodePem, parseCsr } from '@certscrape/pkcs';
 import type { ExtensionInput, KeySpec, NameInput } from '@certscrape/pkcs';
 import { createTestCsr } from '@certscrape/pkcs/testing';
@@ -54,10 +54,10 @@ async function ignoreConflict(p: Promise<unknown>): Promise<void> {
 
 /**
  * Creates the service accounts (operator, approver, another SA, the operator's name in another
- * namespace) with token kubeconfigs in `dir`, and the approver's RBAC exactly as deploy/csr-approver
- * grants it: CSR get/list/watch, approval update, approve on the kube-apiserver-client signer only,
- * events create in `default`, Lease create + get/update pinned to its Lease. Requesters get CSR
- * create/get/list/watch.
+ * namespace) with token kubeconfigs in `dir`, and applies the approver's RBAC exactly as deploy/
+ * renders it (the test kit's applyComponentRbac: CSR get/list/watch, approval update, approve on
+ * the kube-apiserver-client signer only, events create in `default`, its Lease). Requesters get
+ * CSR create/get/list/watch.
  */
 export async function prepareIdentities(cluster: LocalCluster, dir: string): Promise<Identities> {
   const info = cluster.info;
@@ -66,67 +66,9 @@ export async function prepareIdentities(cluster: LocalCluster, dir: string): Pro
   const approver = await sa(APPROVER_SA.namespace, APPROVER_SA.name, 'approver.kubeconfig');
   const otherSa = await sa('monitoring', 'other-sa', 'other-sa.kubeconfig');
   const sameNameOtherNs = await sa('not-monitoring', OPERATOR.name, 'same-name-other-ns.kubeconfig');
+  // The approver's identity and RBAC: exactly what deploy/csr-approver renders (the test kit applies it).
+  await applyComponentRbac(adminConfig(info), 'csr-approver');
   const rbac = adminConfig(info).makeApiClient(RbacAuthorizationV1Api);
-  await ignoreConflict(
-    rbac.createClusterRole({
-      body: {
-        metadata: { name: 'certscrape-csr-approver' },
-        rules: [
-          { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['get', 'list', 'watch'] },
-          { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
-          { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: [SIGNER], verbs: ['approve'] },
-        ],
-      },
-    }),
-  );
-  await ignoreConflict(
-    rbac.createClusterRoleBinding({
-      body: {
-        metadata: { name: 'certscrape-csr-approver' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'certscrape-csr-approver' },
-        subjects: [{ kind: 'ServiceAccount', namespace: APPROVER_SA.namespace, name: APPROVER_SA.name }],
-      },
-    }),
-  );
-  await ignoreConflict(
-    rbac.createNamespacedRole({
-      namespace: 'monitoring',
-      body: {
-        metadata: { name: 'certscrape-csr-approver-leader-election', namespace: 'monitoring' },
-        rules: [
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['certscrape-csr-approver'], verbs: ['get', 'update'] },
-        ],
-      },
-    }),
-  );
-  await ignoreConflict(
-    rbac.createNamespacedRoleBinding({
-      namespace: 'monitoring',
-      body: {
-        metadata: { name: 'certscrape-csr-approver-leader-election', namespace: 'monitoring' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'certscrape-csr-approver-leader-election' },
-        subjects: [{ kind: 'ServiceAccount', namespace: APPROVER_SA.namespace, name: APPROVER_SA.name }],
-      },
-    }),
-  );
-  // Events about CSRs (cluster-scoped) go to `default`: create only, as deploy/csr-approver/events-role.yaml.
-  await ignoreConflict(
-    rbac.createNamespacedRole({
-      namespace: 'default',
-      body: { metadata: { name: 'certscrape-csr-approver-events', namespace: 'default' }, rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] }] },
-    }),
-  );
-  await ignoreConflict(
-    rbac.createNamespacedRoleBinding({
-      namespace: 'default',
-      body: {
-        metadata: { name: 'certscrape-csr-approver-events', namespace: 'default' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'certscrape-csr-approver-events' },
-        subjects: [{ kind: 'ServiceAccount', namespace: APPROVER_SA.namespace, name: APPROVER_SA.name }],
-      },
-    }),
-  );
   await ignoreConflict(
     rbac.createClusterRole({
       body: {
