@@ -1,10 +1,10 @@
 import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { HOP_BY_HOP_HEADERS, connectionTokens } from '@certscrape/process-kit';
+import type { IncomingMessage } from 'node:http';
+import { HOP_BY_HOP_HEADERS } from '@certscrape/process-kit';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
-import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
 import { forwardRequestBody } from './forward-request-body.js';
+import { answerUpstreamFailure, upstreamRequestHeaders } from './upstream-request.js';
 import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
 
 // Hop-by-hop fields, plus what HTTP/2 carries elsewhere or forbids (RFC 9113 §8.2.2, §8.3.1).
@@ -46,14 +46,7 @@ export function createH2cUpstreamProxy(options: H2cUpstreamProxyOptions): Reques
   const handler: RequestHandler = (req, res) => {
     const framing = admitRequestFraming(req, res, logger);
     if (framing === undefined) return;
-    const headers = forward(req.headers);
-    if (framing.body === 'length') headers['content-length'] = String(framing.length);
-    Object.assign(headers, options.extraHeaders?.(req));
-    const remote = req.socket.remoteAddress;
-    if (remote !== undefined) headers['x-forwarded-for'] = remote;
-    headers['x-forwarded-proto'] = 'https';
-    const host = req.headers.host ?? req.headers[':authority'];
-    if (typeof host === 'string') headers['x-forwarded-host'] = host;
+    const headers = upstreamRequestHeaders(req, framing, { notForwarded: NOT_FORWARDED, http1: false, extraHeaders: options.extraHeaders?.(req) });
     headers[constants.HTTP2_HEADER_METHOD] = req.method ?? 'GET';
     headers[constants.HTTP2_HEADER_PATH] = `${base}${req.url ?? '/'}`;
     headers[constants.HTTP2_HEADER_AUTHORITY] = options.upstream.host;
@@ -72,29 +65,11 @@ export function createH2cUpstreamProxy(options: H2cUpstreamProxyOptions): Reques
       res.writeHead(Number(h[constants.HTTP2_HEADER_STATUS] ?? 502), out);
       stream.pipe(res);
     });
-    stream.on('error', (err) => {
-      logger.warn({ err: err.message, upstream: options.upstream.origin }, 'upstream request failed');
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Bad Gateway\n');
-      } else {
-        res.destroy();
-      }
-    });
+    stream.on('error', (err) => answerUpstreamFailure(res, err, options.upstream, logger));
     res.on('close', () => {
       if (!res.writableFinished) stream.close(constants.NGHTTP2_CANCEL);
     });
     if (framing.body !== 'none') forwardRequestBody(req, stream, framing);
   };
   return Object.assign(handler, { close: () => session?.close() });
-}
-
-function forward(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const tokens = connectionTokens(incoming.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(incoming)) {
-    if (v === undefined || !isForwardableHeaderName(k) || NOT_FORWARDED.has(k) || tokens.has(k) || k === 'content-length' || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
-    out[k] = v;
-  }
-  return out;
 }

@@ -1,13 +1,11 @@
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { HOP_BY_HOP_HEADERS } from '@certscrape/process-kit';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
-import { isForwardableHeaderName, isIdentityHeader } from '../middleware/identity-headers.js';
 import type { RequestHandler } from '../middleware/types.js';
 import { forwardRequestBody } from './forward-request-body.js';
-import { admitRequestFraming, refuseRequest, type ForwardableFraming } from './with-request-framing.js';
+import { answerUpstreamFailure, upstreamRequestHeaders } from './upstream-request.js';
+import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
-// Never copied from the client: the upstream request's framing is set from decideRequestFraming.
-const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
 /** Options of {@link createUpstreamProxy}. */
 export interface UpstreamProxyOptions {
@@ -42,19 +40,12 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
   const handler: RequestHandler = (req, res) => {
     const framing = admitRequestFraming(req, res, logger);
     if (framing === undefined) return;
-    const headers = forwardHeaders(req.headers);
-    setFraming(headers, framing);
-    if (options.extraHeaders !== undefined) Object.assign(headers, options.extraHeaders(req));
-    const remote = req.socket.remoteAddress;
-    if (remote !== undefined) headers['x-forwarded-for'] = remote;
-    headers['x-forwarded-proto'] = 'https';
-    const host = req.headers.host ?? req.headers[':authority'];
-    if (typeof host === 'string') headers['x-forwarded-host'] = host;
+    const headers = upstreamRequestHeaders(req, framing, { notForwarded: HOP_BY_HOP_HEADERS, http1: true, extraHeaders: options.extraHeaders?.(req) });
     let upstreamReq: ReturnType<typeof httpRequest>;
     try {
       upstreamReq = httpRequest({ agent, protocol, hostname, port, method: req.method, path: `${base}${req.url ?? '/'}`, headers, insecureHTTPParser: false }, (upstreamRes) => {
         const out: OutgoingHttpHeaders = {};
-        for (const [k, v] of Object.entries(upstreamRes.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v;
+        for (const [k, v] of Object.entries(upstreamRes.headers)) if (!HOP_BY_HOP_HEADERS.has(k) && v !== undefined) out[k] = v;
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, out);
         upstreamRes.pipe(res);
         upstreamRes.on('error', () => res.destroy());
@@ -65,15 +56,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
       refuseRequest(req, res, 400);
       return;
     }
-    upstreamReq.on('error', (err) => {
-      logger.warn({ err: err.message, upstream: options.upstream.origin }, 'upstream request failed');
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Bad Gateway\n');
-      } else {
-        res.destroy();
-      }
-    });
+    upstreamReq.on('error', (err) => answerUpstreamFailure(res, err, options.upstream, logger));
     res.on('close', () => {
       if (!res.writableFinished) upstreamReq.destroy();
     });
@@ -81,26 +64,3 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
   };
   return Object.assign(handler, { agent });
 }
-
-function forwardHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const connectionTokens = new Set(
-    String(incoming.connection ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== ''),
-  );
-  const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(incoming)) {
-    // HTTP/2 pseudo-headers (`:path`, `:authority`, …) are not header fields of the upstream request
-    // (excluded with every other name outside [A-Za-z0-9-], which folding upstreams could misread).
-    if (v === undefined || !isForwardableHeaderName(k) || HOP_BY_HOP.has(k) || FRAMING.has(k) || connectionTokens.has(k) || isIdentityHeader(k) || k.startsWith('x-forwarded-')) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
-function setFraming(headers: OutgoingHttpHeaders, framing: ForwardableFraming): void {
-  if (framing.body === 'length') headers['content-length'] = String(framing.length);
-  else if (framing.body === 'chunked') headers['transfer-encoding'] = 'chunked';
-}
-
