@@ -215,7 +215,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   detail(`Secret metrics-client-certs: ${issued.subject}, expires ${issued.notAfter.toISOString().slice(11, 19)}Z`);
 
   // ---- 3. targets inside the namespace
-  step(3, 'Targets in the network namespace', 'Node service with @certscrape/target-auth; node-exporter, etcd behind the target-auth sidecar');
+  step(3, 'Targets in the network namespace', 'Node service with @certscrape/target-auth; node-exporter, etcd, kube-controller-manager behind the target-auth sidecar; a stock kube-controller-manager (control)');
   const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
   const nsTargets = await startNamespaceTargets(
     ns,
