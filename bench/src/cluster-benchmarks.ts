@@ -34,8 +34,10 @@ export async function runClusterBenchmarks(i: ClusterBenchInputs): Promise<void>
   const stops: BenchProcess[] = [];
   try {
     const admin = cluster.info.kubeconfig;
-    // Namespaces, service accounts and RBAC from the same manifests users install.
-    await applyObjects(admin, renderKustomization(path.join(i.repo, 'deploy')), { kinds: RBAC_KINDS });
+    // Namespaces, service accounts and RBAC from the same manifests users install: the base plus
+    // the bare-cluster component (this cluster has no kube-prometheus to own the namespace and the
+    // scraper's ServiceAccount), through a user's overlay as kustomize requires.
+    await applyObjects(admin, renderBaseWithBareCluster(i.repo, i.work), { kinds: RBAC_KINDS });
     const kubeconfigs = path.join(i.work, 'kubeconfigs');
     mkdirSync(kubeconfigs, { recursive: true });
     const saKubeconfig = (namespace: string, name: string) => cluster.serviceAccountKubeconfig({ namespace, name, out: path.join(kubeconfigs, `${namespace}-${name}.yaml`) });
@@ -192,4 +194,13 @@ async function measureApiserverLoad(
   i.results.add('apiserver.requests_per_scrape.cert', certRun.perScrape, 'requests/scrape', certRun);
   i.results.add('apiserver.requests_per_scrape.token', tokenUncached.perScrape, 'requests/scrape', tokenUncached);
   i.results.add('apiserver.requests_per_scrape.token_cached', tokenCached.perScrape, 'requests/scrape', tokenCached);
+}
+
+/** The deploy/ base with components/bare-cluster, rendered from an overlay written under `work`. */
+function renderBaseWithBareCluster(repo: string, work: string): ReturnType<typeof renderKustomization> {
+  const dir = path.join(work, 'deploy-overlay');
+  mkdirSync(dir, { recursive: true });
+  const rel = (p: string) => JSON.stringify(path.relative(dir, path.join(repo, p)));
+  writeFileSync(path.join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${rel('deploy')}]\ncomponents: [${rel('deploy/components/bare-cluster')}]\n`);
+  return renderKustomization(dir);
 }
