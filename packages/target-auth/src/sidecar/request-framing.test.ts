@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METHODS_WITHOUT_BODY, decideRequestFraming, type RequestFraming } from './request-framing.js';
 
+/** CERTSCRAPE_FUZZ_RUNS multiplies the generated cases (as in pkcs's differential suites); 1 in npm test. */
+const FUZZ_SCALE = Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
+
 const decide = (method: string, rawHeaders: string[], httpVersion = '1.1'): RequestFraming => decideRequestFraming({ method, httpVersion, rawHeaders });
 
 describe('decideRequestFraming', () => {
@@ -52,7 +55,7 @@ describe('decideRequestFraming', () => {
         if (d.body === 'length') expect(String(d.length)).toBe(lengths[0]![1].trim());
         if (d.body === 'chunked') expect(codings.map(([, v]) => v.trim().toLowerCase())).toEqual(['chunked']);
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000 * FUZZ_SCALE },
     );
   });
 });

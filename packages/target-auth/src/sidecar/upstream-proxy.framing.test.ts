@@ -30,6 +30,9 @@ import { startSidecar, type RunningSidecar } from './sidecar.js';
 import { createUpstreamProxy } from './upstream-proxy.js';
 import { withRequestFraming } from './with-request-framing.js';
 
+/** CERTSCRAPE_FUZZ_RUNS multiplies the generated cases (as in pkcs's differential suites); 1 in npm test. */
+const FUZZ_SCALE = Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
+
 // The scraper may use any verb on /metrics (so bodies on POST/PUT/PATCH are forwarded) and GET
 // under the prefix /metrics/*; nothing on /admin.
 const CONFIG = `
@@ -385,7 +388,7 @@ describe('sidecar request framing: at most one upstream request per authorized c
         // Nothing that was not authorized reaches the upstream: no /admin, no smuggled request.
         for (const u of r.upstream) expect(u.target).toBe('/metrics');
       }),
-      { numRuns: 120 },
+      { numRuns: 120 * FUZZ_SCALE },
     );
-  });
+  }, 60_000 * FUZZ_SCALE);
 });
