@@ -20,6 +20,7 @@ import { DEPLOY_DIR, DEPLOY_SAMPLES, applyKustomization, renderDeploy } from './
 import { DeployFixture } from './support/deploy-fixture.js';
 import { BINS, REPO_ROOT, containerOf, podArgs, reroot, writeAt } from './support/deploy-pod.js';
 import type { KubeObject } from './support/kustomize.js';
+import { readResponse } from './support/read-response.js';
 
 const rendered = renderDeploy({ components: ['bare-cluster'], samples: [...DEPLOY_SAMPLES] });
 const WIRING = join(DEPLOY_DIR, 'samples', 'prometheus-wiring');
@@ -65,10 +66,7 @@ function tcpOpen(port: number): Promise<boolean> {
 function getViaProxy(proxyPort: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     httpRequest({ host: '127.0.0.1', port: proxyPort, path: target, headers: { host: new URL(target).host, ...headers }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      readResponse(res).then(resolve, reject);
     })
       .on('error', reject)
       .end();

@@ -5,6 +5,7 @@ import type { DeployFixture } from './deploy-fixture.js';
 import { NS } from './deploy-fixture.js';
 import { BINS, REPO_ROOT, containerOf, podArgs, podEnv, reroot } from './deploy-pod.js';
 import type { KubeObject } from './kustomize.js';
+import { readResponse } from './read-response.js';
 
 /** A controller started from its Deployment (see {@link startControllerFromDeployment}). */
 export interface RunningController {
@@ -48,10 +49,7 @@ export async function startControllerFromDeployment(fx: DeployFixture, rendered:
 export function scrapeHttps(url: string, client?: { cert: string; key: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     httpsRequest(url, { agent: false, rejectUnauthorized: false, ...(client ?? {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      readResponse(res).then(resolve, reject);
     })
       .on('error', reject)
       .end();

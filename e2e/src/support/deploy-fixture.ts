@@ -9,6 +9,7 @@ import type { ClusterInfo, LocalCluster } from '@certscrape/local-cluster/testin
 import { commonNameInput, createCsr, exportPrivateKeyPem, generateKeyPair } from '@certscrape/pkcs';
 import { toKubeConfig } from './apply-manifests.js';
 import type { KubeObject } from './kustomize.js';
+import { readResponse } from './read-response.js';
 
 /** The namespace deploy/ installs into (its NamespaceTransformer). */
 export const NS = 'monitoring';
@@ -141,10 +142,7 @@ export class DeployFixture {
           agent: false,
         },
         (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          readResponse(res).then(resolve, reject);
         },
       );
       req.on('error', reject);
