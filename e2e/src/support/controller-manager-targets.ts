@@ -1,5 +1,6 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { controllerManagerTargetFlags } from '@certscrape/local-cluster/testing';
 import type { CleanupStack } from './cleanup-stack.js';
 import { E2eError } from './errors.js';
 import { ManagedProcess } from './managed-process.js';
@@ -27,23 +28,9 @@ export interface ControllerManagerOptions {
   readonly kubeconfig: string;
 }
 
-/**
- * kube-controller-manager flags shared by both instances: a real kube-controller-manager that runs
- * one harmless controller (the cluster's own instance does the real work) and authenticates and
- * authorizes its /metrics by delegation to kube-apiserver (TokenReview, SubjectAccessReview with a
- * 10 s cache), as a stock control plane does. Pure.
- */
+/** The argv of one extra kube-controller-manager target (the kit's flags) serving as `serving` says. Pure. */
 export function controllerManagerArgv(binDir: string, kubeconfig: string, serving: readonly string[]): Argv {
-  return [
-    join(binDir, 'kube-controller-manager'),
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--controllers=csrcleaner',
-    '--leader-elect=false',
-    '--port=0',
-    ...serving,
-  ];
+  return [join(binDir, 'kube-controller-manager'), ...controllerManagerTargetFlags(kubeconfig), ...serving];
 }
 
 /**

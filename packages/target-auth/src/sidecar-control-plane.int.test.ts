@@ -10,7 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCa, issueTestLeaf, type TestCa, type TestLeaf } from '@certscrape/pkcs/testing';
-import { freePorts, localClusterFromInject, localClusterHandleFromInject, SupervisedProcess, waitFor, type ClusterInfo } from '@certscrape/local-cluster/testing';
+import { controllerManagerTargetFlags, freePorts, localClusterFromInject, localClusterHandleFromInject, SupervisedProcess, waitFor, type ClusterInfo } from '@certscrape/local-cluster/testing';
 import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,12 +93,7 @@ describe('kube-controller-manager behind the sidecar, route to kube-apiserver cu
         name: `kube-controller-manager (${name})`,
         command: join(info.binDir, 'kube-controller-manager'),
         args: [
-          `--kubeconfig=${kubeconfig}`,
-          `--authentication-kubeconfig=${kubeconfig}`,
-          `--authorization-kubeconfig=${kubeconfig}`,
-          '--controllers=csrcleaner',
-          '--leader-elect=false',
-          '--port=0',
+          ...controllerManagerTargetFlags(kubeconfig),
           '--bind-address=127.0.0.1',
           `--secure-port=${port}`,
           `--cert-dir=${certDir}`,

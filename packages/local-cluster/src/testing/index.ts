@@ -31,6 +31,7 @@ export type { ClusterInfo, LocalCluster } from '../types.js';
 
 // The test kit: one implementation of each helper the suites share.
 export { freePort, freePorts } from '../ports.js';
+export { controllerManagerTargetFlags } from './controller-manager-target.js';
 export { waitFor, WaitTimeoutError } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
 export { SecretVolume } from './secret-volume.js';
