@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeReportSections } from './report-sections.js';
 import type { ScrapeCount } from './phase-window.js';
 
 /**
@@ -53,8 +52,7 @@ export function verdicts(r: E2eReport): Verdict[] {
   ];
 }
 
-/** Writes the report as pretty JSON (creating the directory). */
+/** Writes the scenario's keys into the report (pretty JSON), keeping the keys other e2e files wrote. */
 export async function writeReport(path: string, report: E2eReport): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await writeReportSections(path, { ...report });
 }
