@@ -10,8 +10,7 @@ export CERTSCRAPE_K8S_BIN_DIR="${CERTSCRAPE_K8S_BIN_DIR:-$(bash scripts/ensure-d
 # Keep TypeScript project references in step with package.json dependencies.
 npx nx sync >/dev/null
 if ! command -v nginx >/dev/null; then
-  echo "[bench] apt-get install nginx-light" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+  bash packages/local-cluster/scripts/ensure-debs.sh nginx-light
   if command -v systemctl >/dev/null; then systemctl stop nginx 2>/dev/null || true; fi
   pkill -x nginx 2>/dev/null || true
 fi

@@ -23,7 +23,7 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.certscrape-lock-hash 2>/dev/n
 fi
 
 debs=(prometheus prometheus-node-exporter openssl iproute2 iptables nftables curl procps chromium)
-bash scripts/ensure-debs.sh "${debs[@]}"
+bash packages/local-cluster/scripts/ensure-debs.sh "${debs[@]}"
 # The Debian packages start system services; tests start their own instances.
 for svc in prometheus prometheus-node-exporter; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi

@@ -25,7 +25,7 @@ while (($#)); do
 done
 ((${#apps[@]})) || apps=("${all_apps[@]}")
 
-bash scripts/ensure-debs.sh buildah podman runc mmdebstrap skopeo umoci
+bash packages/local-cluster/scripts/ensure-debs.sh buildah podman runc mmdebstrap skopeo umoci
 base=$(bash scripts/build-base-image.sh)
 node_version=$(tr -d '[:space:]' <.node-version)
 grep -q "^ARG NODE_VERSION=$node_version\$" Dockerfile || {

@@ -13,24 +13,8 @@ say() { printf '[provision +%ss] %s\n' "$(( $(date +%s) - start ))" "$*" >&2; }
 cache_root="${CERTSCRAPE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/certscrape}"
 packages=(etcd-server golang-go rsync jq dpkg-dev iproute2 iptables openssl make)
 
-apt_updated=0
 apt_install() {
-  local missing=()
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  if [ "$(id -u)" != 0 ]; then
-    echo "certscrape: missing Debian packages; run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 3
-  fi
-  if [ "$apt_updated" = 0 ]; then
-    say "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    apt_updated=1
-  fi
-  say "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  bash "$(dirname "${BASH_SOURCE[0]}")/ensure-debs.sh" "$@"
 }
 
 ensure_deb_src() {
@@ -47,7 +31,6 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  apt_updated=1
 }
 
 apt_install "${packages[@]}"

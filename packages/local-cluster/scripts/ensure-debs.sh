@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ensure-debs.sh <package>...: installs the Debian packages that are missing (apt-get, as root),
-# and does nothing when all are installed. Used by ensure-deps.sh (npm test/demo/e2e) and
-# images.sh (the container tools).
+# and does nothing when all are installed. The one apt installer of the repository: provision.sh
+# (beside it, so this package provisions itself standalone), and the root scripts ensure-deps.sh
+# (npm test/demo/e2e), images.sh (the container tools) and bench.sh (nginx) all call it.
 set -euo pipefail
 missing=()
 for p in "$@"; do
