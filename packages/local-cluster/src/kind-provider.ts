@@ -83,7 +83,7 @@ const MANIFESTS = '/etc/kubernetes/manifests';
  * Stops or starts a static-pod control-plane component in the kind node by moving its manifest out of
  * (or back into) the kubelet's manifest dir: the kubelet then removes (or recreates) the pod.
  */
-export function kindStaticPodCommand(o: { name: string; component: 'kube-apiserver' | 'kube-controller-manager'; action: 'stop' | 'start'; docker?: string }): CommandSpec {
+export function kindStaticPodCommand(o: { name: string; component: 'kube-apiserver' | 'kube-controller-manager' | 'etcd'; action: 'stop' | 'start'; docker?: string }): CommandSpec {
   const inManifests = `${MANIFESTS}/${o.component}.yaml`;
   const parked = `/etc/kubernetes/${o.component}.yaml.parked`;
   const [from, to] = o.action === 'stop' ? [inManifests, parked] : [parked, inManifests];
@@ -192,6 +192,20 @@ export class KindCluster implements LocalCluster {
     const name = this.#state().kind.name;
     await this.#exec(kindStaticPodCommand({ name, component: 'kube-controller-manager', action: 'stop' }), 'stopping kube-controller-manager');
     await this.#exec(kindStaticPodCommand({ name, component: 'kube-controller-manager', action: 'start' }), 'starting kube-controller-manager');
+  }
+
+  stopControllerManager(): Promise<void> {
+    return this.#exec(kindStaticPodCommand({ name: this.#state().kind.name, component: 'kube-controller-manager', action: 'stop' }), 'stopping kube-controller-manager');
+  }
+
+  startControllerManager(): Promise<void> {
+    return this.#exec(kindStaticPodCommand({ name: this.#state().kind.name, component: 'kube-controller-manager', action: 'start' }), 'starting kube-controller-manager');
+  }
+
+  async restartEtcd(): Promise<void> {
+    const name = this.#state().kind.name;
+    await this.#exec(kindStaticPodCommand({ name, component: 'etcd', action: 'stop' }), 'stopping etcd');
+    await this.#exec(kindStaticPodCommand({ name, component: 'etcd', action: 'start' }), 'starting etcd');
   }
 
   serviceAccountKubeconfig(options: ServiceAccountKubeconfigOptions): Promise<string> {

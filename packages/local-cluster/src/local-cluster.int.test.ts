@@ -161,6 +161,38 @@ describe('the local control plane (shared by this vitest run)', () => {
       await cluster.restartControllerManager({ signingDurationSeconds: before });
     }
    }, 300_000);
+
+  it('stops kube-controller-manager (a CSR approved meanwhile stays unsigned) and starts it again (then it is signed)', async () => {
+    const name = unique('lc-int-kcm-down');
+    await cluster.stopControllerManager();
+    try {
+      const { pem } = await newCsr(name);
+      await submit(admin, name, pem);
+      await approve(admin, name);
+      await sleep(3000);
+      expect((await admin.readCertificateSigningRequest({ name })).status?.certificate).toBeUndefined();
+    } finally {
+      await cluster.startControllerManager();
+    }
+    expect(parseCertificate(await waitIssued(admin, name)).subject).toBeDefined();
+  }, 300_000);
+
+  it('restarts etcd on the same data: kube-apiserver serves what was stored before', async () => {
+    const name = unique('lc-int-etcd');
+    const { pem } = await newCsr(name);
+    await submit(admin, name, pem);
+    await cluster.restartEtcd();
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        expect((await admin.readCertificateSigningRequest({ name })).metadata?.name).toBe(name);
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await sleep(500);
+      }
+    }
+  }, 300_000);
 });
 
 function adminTls(info: ClusterInfo): { cert: string; key: string } {

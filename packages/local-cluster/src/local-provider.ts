@@ -269,6 +269,19 @@ export class LocalProcessCluster implements LocalCluster {
     await this.startProcess('kube-controller-manager');
   }
 
+  stopControllerManager(): Promise<void> {
+    return this.stopProcess('kube-controller-manager');
+  }
+
+  startControllerManager(): Promise<void> {
+    return this.startProcess('kube-controller-manager');
+  }
+
+  async restartEtcd(): Promise<void> {
+    await this.stopProcess('etcd');
+    await this.startProcess('etcd');
+  }
+
   serviceAccountKubeconfig(options: ServiceAccountKubeconfigOptions): Promise<string> {
     return writeServiceAccountKubeconfig(this.info, options);
   }

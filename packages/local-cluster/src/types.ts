@@ -61,6 +61,12 @@ export interface LocalCluster {
   startApiserver(): Promise<void>;
   /** Restarts kube-controller-manager, optionally with a new --cluster-signing-duration; resolves once /healthz answers 200. */
   restartControllerManager(options?: { signingDurationSeconds?: number }): Promise<void>;
+  /** Stops kube-controller-manager only (no CSR is signed until it starts again); etcd and kube-apiserver keep running. */
+  stopControllerManager(): Promise<void>;
+  /** Starts kube-controller-manager again with the same flags; resolves once /healthz answers 200. No-op if running. */
+  startControllerManager(): Promise<void>;
+  /** Stops etcd and starts it again on the same data dir and ports; resolves once etcd /health answers 200 (kube-apiserver reconnects by itself). */
+  restartEtcd(): Promise<void>;
   /** Creates the namespace and service account if needed, requests a token (TokenRequest), writes a kubeconfig for it to `out`, returns `out`. */
   serviceAccountKubeconfig(options: ServiceAccountKubeconfigOptions): Promise<string>;
 }
