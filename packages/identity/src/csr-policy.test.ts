@@ -31,7 +31,26 @@ describe('createCsrPolicy', () => {
     expect(Object.isFrozen(p.requester.groups)).toBe(true);
   });
 
+  it('defaults to a set of exactly the one identity, so a single-identity install checks what it checked before', () => {
+    expect(createCsrPolicy().identities).toEqual([{ username: DEFAULT_SCRAPER_USERNAME, groups: [] }]);
+    expect(createCsrPolicy({ scraperIdentity: 'prom' }).identities).toEqual([{ username: 'prom', groups: [] }]);
+  });
+
+  it('takes a set of identities: the first is the one the operator builds for, all are frozen', () => {
+    const p = createCsrPolicy({ scraperIdentities: ['a', { username: 'b', groups: ['g'] }] });
+    expect(p.identities).toEqual([{ username: 'a', groups: [] }, { username: 'b', groups: ['g'] }]);
+    expect(p.identity).toEqual({ username: 'a', groups: [] });
+    expect(Object.isFrozen(p.identities)).toBe(true);
+    expect(Object.isFrozen(p.identities[1]!.groups)).toBe(true);
+  });
+
   it.each<[string, Parameters<typeof createCsrPolicy>[0], IdentityErrorCode]>([
+    ['if both one identity and a set are given, refuse', { scraperIdentity: 'a', scraperIdentities: ['b'] }, 'IDENTITY_ERR_INVALID_POLICY'],
+    ['if the set is empty, refuse', { scraperIdentities: [] }, 'IDENTITY_ERR_INVALID_POLICY'],
+    ['if the set lists a username twice (even with other groups), refuse', { scraperIdentities: ['a', { username: 'a', groups: ['g'] }] }, 'IDENTITY_ERR_INVALID_POLICY'],
+    ['if any identity of the set is the requester itself, refuse', { scraperIdentities: ['a', 'system:serviceaccount:monitoring:monitoring-operator'] }, 'IDENTITY_ERR_INVALID_POLICY'],
+    ['if any identity of the set grants system:masters, refuse', { scraperIdentities: ['a', { username: 'b', groups: ['system:masters'] }] }, 'IDENTITY_ERR_INVALID_IDENTITY'],
+
     ['if the identity grants system:masters, refuse', { scraperIdentity: { username: 'x', groups: ['system:masters'] } }, 'IDENTITY_ERR_INVALID_IDENTITY'],
     ['if the identity is empty, refuse', { scraperIdentity: '' }, 'IDENTITY_ERR_INVALID_IDENTITY'],
     ['if the identity has surrounding whitespace, refuse', { scraperIdentity: ' prometheus' }, 'IDENTITY_ERR_INVALID_IDENTITY'],

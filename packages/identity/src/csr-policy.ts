@@ -18,8 +18,17 @@ export const USAGE = Object.freeze({
 export interface CsrPolicy {
   /** Only CSRs for this signer are in scope. Default `kubernetes.io/kube-apiserver-client`. */
   readonly signerName: string;
-  /** The subject the certificate must carry. */
+  /**
+   * The identity the operator builds CSRs for (`buildCsrSpec`): the first of {@link CsrPolicy.identities}.
+   * The approver never reads it alone; it checks a CSR against the whole set.
+   */
   readonly identity: ScraperIdentity;
+  /**
+   * Every subject a certificate may carry: a CSR is approved only when its subject is exactly one of
+   * these (CN = username, O = exactly that identity's groups). Non-empty, usernames distinct.
+   * Default: the single default identity.
+   */
+  readonly identities: readonly ScraperIdentity[];
   /** Who may request it: the operator's service account, username and exact group set. */
   readonly requester: { readonly username: string; readonly groups: readonly string[] };
   /** `spec.usages` must be a subset of these ... */
@@ -34,8 +43,13 @@ export interface CsrPolicy {
 
 /** Options of `createCsrPolicy`; every field has the design.md default. */
 export interface CsrPolicyOptions {
-  /** The scraper identity, as a username (no groups) or a full identity. */
+  /** The scraper identity, as a username (no groups) or a full identity. Not together with `scraperIdentities`. */
   readonly scraperIdentity?: string | ScraperIdentity;
+  /**
+   * Several scraper identities (the approver's set); the first is `identity`. Non-empty, usernames distinct.
+   * Not together with `scraperIdentity`. Default: `[scraperIdentity ?? DEFAULT_SCRAPER_IDENTITY]`.
+   */
+  readonly scraperIdentities?: readonly (string | ScraperIdentity)[];
   /** The operator's service account. Default `monitoring/monitoring-operator`. */
   readonly operatorServiceAccount?: ServiceAccountRef;
   /** Signer. Default `kubernetes.io/kube-apiserver-client`. */
@@ -46,14 +60,9 @@ export interface CsrPolicyOptions {
 
 /** Builds a validated, frozen policy. Throws `IdentityError` on an invalid option. */
 export function createCsrPolicy(options: CsrPolicyOptions = {}): CsrPolicy {
-  const identity =
-    options.scraperIdentity === undefined
-      ? DEFAULT_SCRAPER_IDENTITY
-      : typeof options.scraperIdentity === 'string'
-        ? scraperIdentity(options.scraperIdentity)
-        : scraperIdentity(options.scraperIdentity.username, options.scraperIdentity.groups);
+  const identities = policyIdentities(options);
   const requester = serviceAccountUser(options.operatorServiceAccount ?? DEFAULT_OPERATOR_SERVICE_ACCOUNT);
-  if (identity.username === requester.username) {
+  if (identities.some((id) => id.username === requester.username)) {
     throw new IdentityError('IDENTITY_ERR_INVALID_POLICY', 'the scraper identity must differ from the requester: a service account must not mint certificates for itself');
   }
   const max = options.maxExpirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
@@ -66,13 +75,34 @@ export function createCsrPolicy(options: CsrPolicyOptions = {}): CsrPolicy {
   }
   return deepFreeze({
     signerName,
-    identity,
+    identity: identities[0]!,
+    identities,
     requester,
     allowedUsages: [USAGE.digitalSignature, USAGE.keyEncipherment, USAGE.clientAuth],
     requiredUsages: [USAGE.clientAuth],
     expirationSeconds: { min: MIN_EXPIRATION_SECONDS, max },
     keys: { ecdsaCurves: ['P-256', 'P-384'], rsaMinBits: 2048, rsaMaxBits: 8192 },
   });
+}
+
+function validIdentity(id: string | ScraperIdentity): ScraperIdentity {
+  return typeof id === 'string' ? scraperIdentity(id) : scraperIdentity(id.username, id.groups);
+}
+
+function policyIdentities(options: CsrPolicyOptions): ScraperIdentity[] {
+  if (options.scraperIdentities === undefined) return [options.scraperIdentity === undefined ? DEFAULT_SCRAPER_IDENTITY : validIdentity(options.scraperIdentity)];
+  if (options.scraperIdentity !== undefined) {
+    throw new IdentityError('IDENTITY_ERR_INVALID_POLICY', 'give either one scraper identity or a set of them, not both');
+  }
+  const identities = options.scraperIdentities.map(validIdentity);
+  if (identities.length === 0) throw new IdentityError('IDENTITY_ERR_INVALID_POLICY', 'the set of scraper identities is empty');
+  const seen = new Set<string>();
+  for (const id of identities) {
+    // Two entries with one username would be two group sets for one user: the set could not say which subject is meant.
+    if (seen.has(id.username)) throw new IdentityError('IDENTITY_ERR_INVALID_POLICY', `scraper identity ${JSON.stringify(id.username)} is listed twice`);
+    seen.add(id.username);
+  }
+  return identities;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,7 @@
-import { OID, type ParsedCsr } from '@certscrape/pkcs';
+import { goNameReading, OID, type DistinguishedName, type ParsedCsr } from '@certscrape/pkcs';
 import type { CsrPolicy } from './csr-policy.js';
 import type { CsrView } from './csr-view.js';
+import type { ScraperIdentity } from './scraper-identity.js';
 import { scraperSubjectViolations } from './scraper-certificate.js';
 import type { Violation } from './violation.js';
 
@@ -33,11 +34,52 @@ export const requesterGroups: Rule = ({ csr, policy }) => {
 };
 
 /**
- * The raw subject is exactly `CN=<identity>` followed by one single-valued `O=<group>`
- * RDN per configured group (in any order): no other attribute, no duplicate CN,
- * no multi-valued RDN. Read from the raw RDNs, so nothing a parser might drop escapes.
+ * The configured identities a subject names, in the policy's order: those whose username is the value of
+ * any CN, or Go's `Subject.CommonName` (the last string CN: the user kube-apiserver would read from the
+ * issued certificate). Used for scope (evaluate-csr.ts) and to pick the identity the subject is judged against.
  */
-export const subjectIsIdentity: Rule = ({ request, policy }) => scraperSubjectViolations(request.subject, policy.identity, 'spec.request.subject');
+export function identitiesNamed(subject: DistinguishedName, identities: readonly ScraperIdentity[]): ScraperIdentity[] {
+  const goCommonName = goNameReading(subject).commonName;
+  const cns = new Set(subject.flatMap((rdn) => rdn.filter((a) => a.oid === CN).map((a) => a.value)));
+  return identities.filter((id) => id.username === goCommonName || cns.has(id.username));
+}
+
+/** Subject violations that hold whatever identity is meant (attribute types, string types, characters, RDN shape). */
+const IDENTITY_DEPENDENT: ReadonlySet<string> = new Set(['subject-rdn-count', 'subject-common-name', 'subject-organization']);
+
+/**
+ * The raw subject is exactly one configured identity: `CN=<username>` followed by one single-valued
+ * `O=<group>` RDN per group of that identity (in any order); no other attribute, no duplicate CN, no
+ * multi-valued RDN. Read from the raw RDNs, so nothing a parser might drop escapes. The subject is judged
+ * against the one identity it names; a subject naming several configured identities is denied
+ * (`subject-several-identities`, and judged against the one Go would read), one naming none of a set of
+ * several is denied as `subject-identity-unknown`. With a single configured identity a subject naming none
+ * is judged against it, exactly as before sets existed.
+ */
+export const subjectIsIdentity: Rule = ({ request, policy }) => {
+  const field = 'spec.request.subject';
+  const subject = request.subject;
+  const named = identitiesNamed(subject, policy.identities);
+  if (named.length === 1) return scraperSubjectViolations(subject, named[0]!, field);
+  if (named.length > 1) {
+    const goCommonName = goNameReading(subject).commonName;
+    const judged = named.find((id) => id.username === goCommonName) ?? named[0]!;
+    return [
+      { field, rule: 'subject-several-identities', message: `the subject names ${named.length} configured identities (${named.map((id) => JSON.stringify(id.username)).join(', ')}); a certificate carries exactly one` },
+      ...scraperSubjectViolations(subject, judged, field),
+    ];
+  }
+  if (policy.identities.length === 1) return scraperSubjectViolations(subject, policy.identities[0]!, field);
+  const cns = subject.flatMap((rdn) => rdn.filter((a) => a.oid === CN).map((a) => a.value));
+  return [
+    {
+      field,
+      rule: 'subject-identity-unknown',
+      message: `common name(s) ${JSON.stringify(cns)} name no configured identity; expected exactly one of ${JSON.stringify(policy.identities.map((id) => id.username))}`,
+    },
+    ...scraperSubjectViolations(subject, policy.identities[0]!, field).filter((v) => !IDENTITY_DEPENDENT.has(v.rule)),
+  ];
+};
 
 /** The certificate never names its own requester (a service account minting itself). */
 export const commonNameIsNotRequester: Rule = ({ csr, request }) => {

@@ -1,13 +1,13 @@
-import { checkCsrSignature, goNameReading, OID, parseCsr, type ParsedCsr } from '@certscrape/pkcs';
+import { checkCsrSignature, parseCsr, type ParsedCsr } from '@certscrape/pkcs';
 import type { CsrPolicy } from './csr-policy.js';
-import { RULES } from './csr-rules.js';
+import { identitiesNamed, RULES } from './csr-rules.js';
 import { isTerminal, type CsrView } from './csr-view.js';
 import type { Violation } from './violation.js';
 
 /**
  * A decision is data. `approve`: every rule holds. `deny`: in scope and at least one
  * rule fails — every violation is listed. `ignore`: not ours to decide (another
- * signer, another requester that does not name the scraper identity, or already
+ * signer, another requester that names none of the scraper identities, or already
  * terminal) — such a CSR is left alone, never denied.
  */
 export type CsrDecision =
@@ -19,8 +19,9 @@ export type CsrDecision =
  * Decides a CSR against the policy. Never throws on hostile input: a request that
  * does not parse is denied when the requester is the operator and ignored
  * otherwise. In scope = signer matches AND (requester username is the operator's
- * OR the requested subject names the scraper identity, by any CN or by Go's reading of it:
- * `Subject.CommonName`, what kube-apiserver would make the user of the issued certificate).
+ * OR the requested subject names any of the policy's scraper identities, by any CN or by Go's reading
+ * of it: `Subject.CommonName`, what kube-apiserver would make the user of the issued certificate).
+ * An in-scope CSR is approved only when its subject is exactly one configured identity.
  */
 export async function evaluateCsr(csr: CsrView, policy: CsrPolicy, crypto: Crypto = globalThis.crypto): Promise<CsrDecision> {
   if (csr.signerName !== policy.signerName) return { result: 'ignore', reason: `signer ${JSON.stringify(csr.signerName)} is not ${policy.signerName}` };
@@ -35,7 +36,7 @@ export async function evaluateCsr(csr: CsrView, policy: CsrPolicy, crypto: Crypt
     const why = e instanceof Error ? e.message : String(e);
     return { result: 'deny', violations: [{ field: 'spec.request', rule: 'request-unparseable', message: `request does not parse: ${why}` }] };
   }
-  if (!fromOperator && !namesIdentity(request, policy)) return { result: 'ignore', reason: 'neither requested by the operator nor naming the scraper identity' };
+  if (!fromOperator && identitiesNamed(request.subject, policy.identities).length === 0) return { result: 'ignore', reason: 'neither requested by the operator nor naming a scraper identity' };
 
   const violations = RULES.flatMap((rule) => rule({ csr, request, policy }));
   // Only true reasons: "does not verify" only when it was checked and failed; a signature that cannot be
@@ -47,10 +48,4 @@ export async function evaluateCsr(csr: CsrView, policy: CsrPolicy, crypto: Crypt
     violations.push({ field: 'spec.request.signature', rule: 'signature-unsupported', message: `the request signature cannot be checked: ${signature.detail}` });
   }
   return violations.length === 0 ? { result: 'approve' } : { result: 'deny', violations };
-}
-
-/** True when any CN of the subject, or Go's `Subject.CommonName` (the last string CN), is the scraper identity. */
-function namesIdentity(request: ParsedCsr, policy: CsrPolicy): boolean {
-  const id = policy.identity.username;
-  return goNameReading(request.subject).commonName === id || request.subject.some((rdn) => rdn.some((a) => a.oid === OID.commonName && a.value === id));
 }

@@ -10,6 +10,8 @@ export type RuleCode =
   | 'subject-attribute'
   | 'subject-common-name'
   | 'subject-common-name-is-requester'
+  | 'subject-identity-unknown'
+  | 'subject-several-identities'
   | 'subject-organization'
   | 'subject-string-type'
   | 'subject-character'
