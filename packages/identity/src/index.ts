@@ -7,6 +7,7 @@ export * from './defaults.js';
 export * from './errors.js';
 export * from './service-account.js';
 export * from './scraper-identity.js';
+export * from './identity-set.js';
 export * from './csr-policy.js';
 export * from './csr-view.js';
 export * from './violation.js';

@@ -34,5 +34,6 @@ export { addLeaderElectionFlags, leaderElectionConfigOf } from './leader-electio
 export type { LeaderElectionConfig, LeaderElectionDefaults } from './leader-election-flags.js';
 export { silentLog } from './log.js';
 export type { Log } from './log.js';
+export { parseIdentitySetText, readIdentitySetFile } from './identity-set-file.js';
 export { createEventRecorder } from './event-recorder.js';
 export type { EventRecorder, EventTarget } from './event-recorder.js';
