@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 
 const run = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env, 'host-1');
@@ -68,7 +71,7 @@ describe('parseConfig', () => {
     const r = run(['--help']);
     expect(r.kind).toBe('print');
     if (r.kind !== 'print') return;
-    for (const flag of ['--kubeconfig', '--scraper-identity', '--operator-service-account', '--max-expiration-seconds', '--leader-elect', '--leader-elect-lease-duration', '--leader-elect-resource-namespace', '--leader-election-namespace', '--metrics-bind-address', '--health-probe-bind-address', '--log-level', '--version', '--help']) {
+    for (const flag of ['--kubeconfig', '--scraper-identity', '--identities-file', '--operator-service-account', '--max-expiration-seconds', '--leader-elect', '--leader-elect-lease-duration', '--leader-elect-resource-namespace', '--leader-election-namespace', '--metrics-bind-address', '--health-probe-bind-address', '--log-level', '--version', '--help']) {
       expect(r.text).toContain(flag);
     }
   });
@@ -90,5 +93,71 @@ describe('parseConfig', () => {
     [['--leader-election-namespace=Not_A_Namespace'], 'KUBE_RUNTIME_ERR_LEASE'],
   ])('rejects %j with code %s (runMain: exit 2)', (argv, code) => {
     expect(() => run(argv)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('parseConfig --identities-file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'approver-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const PLATFORM = 'system:serviceaccount:monitoring:prometheus-k8s';
+  const TENANT = 'system:serviceaccount:monitoring-user-workload:prometheus-user-workload';
+  const two = file(
+    'two.yaml',
+    [
+      'apiVersion: certscrape.io/v1alpha1',
+      'kind: ScraperIdentities',
+      'identities:',
+      `  - username: ${PLATFORM}`,
+      '    secret: { namespace: monitoring, name: metrics-client-certs }',
+      `  - username: ${TENANT}`,
+      '    groups: [certscrape:user-workload]',
+      '    secret: { namespace: monitoring-user-workload, name: metrics-client-certs }',
+      '    expirationSeconds: 86400',
+      '',
+    ].join('\n'),
+  );
+
+  it('reads the set into the policy, in file order; only the first identity may read /metrics', () => {
+    const { app } = runConfig([`--identities-file=${two}`]);
+    expect(app.identitiesFile).toBe(two);
+    expect(app.policy.identities).toEqual([
+      { username: PLATFORM, groups: [] },
+      { username: TENANT, groups: ['certscrape:user-workload'] },
+    ]);
+    expect(app.scraperIdentity).toBe(PLATFORM);
+    expect(app.metricsTls?.allowedUsers).toEqual([PLATFORM]);
+  });
+
+  it('without the file, --scraper-identity defines the single identity exactly as before', () => {
+    const { app } = runConfig(['--scraper-identity=system:serviceaccount:obs:prom']);
+    expect(app.identitiesFile).toBeUndefined();
+    expect(app.policy.identities).toEqual([{ username: 'system:serviceaccount:obs:prom', groups: [] }]);
+    expect(app.metricsTls?.allowedUsers).toEqual(['system:serviceaccount:obs:prom']);
+  });
+
+  it.each<[string, () => string[], RegExp]>([
+    ['if --scraper-identity is given with --identities-file, refuse: which one would be meant?', () => [`--identities-file=${two}`, `--scraper-identity=${PLATFORM}`], /mutually exclusive/],
+    ['if the file does not exist, refuse naming it', () => [`--identities-file=${join(dir, 'missing.yaml')}`], /missing\.yaml: cannot read/],
+    ['if the file is not YAML, refuse', () => [`--identities-file=${file('bad.yaml', 'identities: [')}`], /not a single valid YAML document/],
+    ['if the file lists no identity, refuse', () => [`--identities-file=${file('empty.yaml', 'apiVersion: certscrape.io/v1alpha1\nkind: ScraperIdentities\nidentities: []\n')}`], /at least one identity/],
+    [
+      'if the file lists the operator itself, refuse: a service account must not mint certificates for itself',
+      () => [`--identities-file=${file('self.yaml', 'apiVersion: certscrape.io/v1alpha1\nkind: ScraperIdentities\nidentities:\n  - username: system:serviceaccount:monitoring:monitoring-operator\n    secret: { namespace: monitoring, name: s }\n')}`],
+      /must differ from the requester/,
+    ],
+  ])('%s', (_sentence, argv, message) => {
+    let error: unknown;
+    try {
+      run(argv());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'APPROVER_ERR_CONFIG' });
+    expect((error as Error).message).toMatch(message);
   });
 });

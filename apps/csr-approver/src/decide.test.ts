@@ -1,63 +1,15 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { createCsrPolicy, serviceAccountUser } from '@certscrape/identity';
 import type { CsrPolicy } from '@certscrape/identity';
-import { basicConstraintsExtension, EKU, encodePem, extendedKeyUsageExtension, keyUsageExtension, subjectAltNameExtension } from '@certscrape/pkcs';
-import type { ExtensionInput, GeneralName, KeySpec, NameInput } from '@certscrape/pkcs';
-import { createTestCsr } from '@certscrape/pkcs/testing';
-import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
+import { basicConstraintsExtension, EKU, extendedKeyUsageExtension, keyUsageExtension, subjectAltNameExtension } from '@certscrape/pkcs';
+import type { GeneralName } from '@certscrape/pkcs';
 import { APPROVED_REASON, DENIED_REASON, planApproval, withCondition } from './decide.js';
 import type { ApprovalPlan } from './decide.js';
+import { cn, csrObject, IDENTITY, OPERATOR } from './testing/csr-object.js';
+import type { CsrRow as Row } from './testing/csr-object.js';
 
-const IDENTITY = 'system:serviceaccount:monitoring:prometheus-k8s';
-const OPERATOR = serviceAccountUser({ namespace: 'monitoring', name: 'monitoring-operator' });
-const SIGNER = 'kubernetes.io/kube-apiserver-client';
 const NOW = new Date('2026-01-02T03:04:05Z');
 const policy: CsrPolicy = createCsrPolicy({ maxExpirationSeconds: 86_400 });
-
-interface Row {
-  /** What the request looks like. */
-  subject?: NameInput;
-  keySpec?: KeySpec;
-  extensions?: readonly ExtensionInput[];
-  /** Overrides of the Kubernetes object. */
-  username?: string;
-  groups?: readonly string[];
-  usages?: readonly string[] | null;
-  signerName?: string;
-  expirationSeconds?: number;
-  conditions?: { type: string; status: string }[];
-  tamper?: 'signature' | 'garbage';
-}
-
-const cn = (value: string): NameInput => [[{ type: 'CN', value }]];
-const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-
-async function csrObject(row: Row): Promise<V1CertificateSigningRequest> {
-  const { pem, csr } = await createTestCsr({ subject: row.subject ?? cn(IDENTITY), keySpec: row.keySpec ?? { kind: 'ecdsa', curve: 'P-256' }, ...(row.extensions ? { extensions: row.extensions } : {}) });
-  let request = pem;
-  if (row.tamper === 'signature') {
-    const der = Uint8Array.from(csr.der);
-    der[der.length - 5] = der[der.length - 5]! ^ 0xff;
-    request = encodePem(der, 'CERTIFICATE REQUEST');
-  } else if (row.tamper === 'garbage') {
-    request = '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n';
-  }
-  const usages = row.usages === null ? undefined : [...(row.usages ?? ['digital signature', 'client auth'])];
-  return {
-    apiVersion: 'certificates.k8s.io/v1',
-    kind: 'CertificateSigningRequest',
-    metadata: { name: 'certscrape-metrics-client-abcde', resourceVersion: '42' },
-    spec: {
-      request: b64(request),
-      signerName: row.signerName ?? SIGNER,
-      username: row.username ?? OPERATOR.username,
-      groups: [...(row.groups ?? OPERATOR.groups)],
-      ...(usages ? { usages } : {}),
-      ...(row.expirationSeconds === undefined ? {} : { expirationSeconds: row.expirationSeconds }),
-    },
-    status: row.conditions ? { conditions: row.conditions } : {},
-  };
-}
 
 const plan = async (row: Row): Promise<ApprovalPlan> => planApproval(await csrObject(row), policy, NOW);
 const rules = (p: ApprovalPlan) => (p.action === 'deny' ? [...new Set(p.violations.map((v) => v.rule))].sort() : []);
