@@ -160,6 +160,8 @@ export interface CsrSubmission {
   readonly request: string;
   readonly signerName?: string;
   readonly usages?: readonly string[];
+  /** metadata.labels (e.g. the operator's `certscrape.io/csr-subject` hint). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Outcome of a create: the API either stored it or refused it (admission/validation). */
@@ -169,7 +171,7 @@ function csrBody(s: CsrSubmission): V1CertificateSigningRequest {
   return {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
-    metadata: { name: s.name },
+    metadata: { name: s.name, ...(s.labels ? { labels: { ...s.labels } } : {}) },
     spec: { request: Buffer.from(s.request).toString('base64'), signerName: s.signerName ?? SIGNER, usages: [...(s.usages ?? ['digital signature', 'client auth'])] },
   };
 }
