@@ -8,6 +8,7 @@ import { assessInstalledPair, toHex } from './installed-pair.js';
 import type { ObjectWrite } from './object-write.js';
 import { decodePendingState, pendingStateSecret, type PendingState } from './pending-state.js';
 import { plan, type AbandonOutcome, type Action, type InstalledPair } from './plan.js';
+import type { SignerProbePolicy } from './signer-rotation.js';
 import { desiredTlsSecret, TLS_SECRET_TYPE } from './tls-secret.js';
 
 /** Reasons of the Kubernetes Events the operator records on the target Secret. */
@@ -48,6 +49,8 @@ export interface CertificateSettings {
   readonly backoff: BackoffOptions;
   /** Longest wait before looking again anyway. */
   readonly maxIdleMs: number;
+  /** Re-issue schedule while a signer CA rotation is under way. Default DEFAULT_SIGNER_PROBE. */
+  readonly signerProbe?: SignerProbePolicy;
 }
 
 /** Default retry policy after a denied/failed CSR: 1 s doubling up to 5 min, +-20 % jitter (capped at 5 min). */
@@ -164,7 +167,7 @@ export async function planCertificateStep(view: CertificateView, settings: Certi
         (await checkScraperCertificate({ certPem, keys: pendingKeys!, identity, roots, now }, deps.crypto)).problems,
       )
     : undefined;
-  const installed = await assessInstalledPair(secret, { identity, roots, now }, deps.crypto);
+  const installed = await assessInstalledPair(secret, { identity, roots, now, ...(settings.signerProbe ? { signerProbe: settings.signerProbe } : {}) }, deps.crypto);
   const action = plan({ installed, pending, csr: csrObs, retryAt: state.retryAt, now });
   const step = { ...base, decision: action, installed, state, stateProblem };
   const stateTarget = { namespace: settings.namespace, name: settings.stateSecretName };

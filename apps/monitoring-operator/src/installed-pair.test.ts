@@ -96,3 +96,39 @@ describe('serialJitter / rotateAtFor', () => {
     expect(early.getTime()).toBeGreaterThanOrEqual(without.getTime());
   });
 });
+
+describe('assessInstalledPair during a signer CA rotation', () => {
+  const now = new Date();
+  let oldCa: TestCa;
+  let newCa: TestCa;
+  beforeAll(async () => {
+    oldCa = await createTestCa({ commonName: 'signer-1', notBefore: new Date(now.getTime() - 86_400_000) });
+    newCa = await createTestCa({ commonName: 'signer-2', notBefore: new Date(now.getTime() - 600_000) });
+  });
+  const secretFrom = async (issuer: TestCa, issuedAt: Date): Promise<TlsSecretView> => {
+    const leaf = await issueTestLeaf(issuer, { commonName: DEFAULT_SCRAPER_USERNAME, notBefore: new Date(now.getTime() - 10 * MIN), notAfter: new Date(now.getTime() + 60 * MIN) });
+    return { data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem) }, metadata: { annotations: { [ISSUED_AT_ANNOTATION]: issuedAt.toISOString() } } };
+  };
+  const probe = { intervalMs: 60_000, probeWindowMs: 86_400_000 };
+
+  it('if the bundle holds only the issuing CA, the signer is current', async () => {
+    const r = await assessInstalledPair(await secretFrom(oldCa, now), { identity, roots: [oldCa.certificate], now, signerProbe: probe });
+    expect(r.state === 'valid' && r.signer).toEqual({ state: 'current' });
+  });
+  it('if the bundle gained a newer CA, the signer is rotating and the probe is due one interval after the install', async () => {
+    const issuedAt = new Date(now.getTime() - 5 * MIN);
+    const r = await assessInstalledPair(await secretFrom(oldCa, issuedAt), { identity, roots: [oldCa.certificate, newCa.certificate], now, signerProbe: probe });
+    expect(r.state).toBe('valid');
+    if (r.state !== 'valid') return;
+    expect(r.signer).toEqual({ state: 'rotating', newer: { key: toHex(newCa.certificate.spki), notBefore: newCa.certificate.notBefore }, probeAt: new Date(issuedAt.getTime() + 60_000) });
+  });
+  it('if the certificate comes from the newer CA while the old one is still in the bundle, the signer is current', async () => {
+    const r = await assessInstalledPair(await secretFrom(newCa, now), { identity, roots: [oldCa.certificate, newCa.certificate], now, signerProbe: probe });
+    expect(r.state === 'valid' && r.signer).toEqual({ state: 'current' });
+  });
+  it('if the old CA left the bundle before the certificate was replaced, the pair is unusable (untrusted): re-issued at once', async () => {
+    const r = await assessInstalledPair(await secretFrom(oldCa, now), { identity, roots: [newCa.certificate], now, signerProbe: probe });
+    expect(r).toEqual({ state: 'unusable', problems: ['untrusted'] });
+  });
+});
+

@@ -1,6 +1,7 @@
-import { exportSpki, importPrivateKeyPem, type ParsedCertificate } from '@certscrape/pkcs';
+import { exportSpki, importPrivateKeyPem, verifyChain, type ParsedCertificate } from '@certscrape/pkcs';
 import { checkScraperCertificate, NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION, rotationDeadline, type ScraperIdentity } from '@certscrape/identity';
 import type { InstalledPair } from './plan.js';
+import { assessSigner, DEFAULT_SIGNER_PROBE, type BundleCa, type SignerProbePolicy } from './signer-rotation.js';
 
 /** Secret annotation recording when the operator installed the pair (RFC 3339); floors the rotation deadline. */
 export const ISSUED_AT_ANNOTATION = 'certscrape.io/issued-at';
@@ -10,6 +11,20 @@ export { NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION };
 export interface TlsSecretView {
   readonly data?: Readonly<Record<string, string>> | undefined;
   readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> | undefined } | undefined;
+}
+
+/** A bundle certificate as the signer decision sees it. */
+export function bundleCa(cert: ParsedCertificate): BundleCa {
+  return { key: toHex(cert.spki), notBefore: cert.notBefore };
+}
+
+/** The root of `roots` that `cert` chains to (undefined = none). Signatures only, at `now`. */
+export async function issuingRoot(cert: ParsedCertificate, roots: readonly ParsedCertificate[], now: Date, crypto: Crypto = globalThis.crypto): Promise<ParsedCertificate | undefined> {
+  for (const root of roots) {
+    const chain = await verifyChain(cert, { roots: [root], now, skewSeconds: 60 }, crypto).catch(() => undefined);
+    if (chain?.ok) return root;
+  }
+  return undefined;
 }
 
 /** Lowercase hex of bytes. */
@@ -48,11 +63,12 @@ function decodeField(data: TlsSecretView['data'], key: string): string | undefin
  * Assesses the pair in the target Secret (undefined = the Secret does not exist): both
  * halves present and parsable, and the certificate a valid scraper certificate for the key
  * (identity's `checkScraperCertificate`: subject, EKU clientAuth, chain to `roots`, validity). Valid pairs get their
- * rotation deadline. Key material stays inside this function.
+ * rotation deadline and the signer assessment (is a CA newer than their issuer in `roots`;
+ * signer-rotation.ts). Key material stays inside this function.
  */
 export async function assessInstalledPair(
   secret: TlsSecretView | undefined,
-  options: { readonly identity: ScraperIdentity; readonly roots: readonly ParsedCertificate[]; readonly now: Date },
+  options: { readonly identity: ScraperIdentity; readonly roots: readonly ParsedCertificate[]; readonly now: Date; readonly signerProbe?: SignerProbePolicy },
   crypto: Crypto = globalThis.crypto,
 ): Promise<InstalledPair> {
   if (!secret) return { state: 'missing' };
@@ -72,6 +88,10 @@ export async function assessInstalledPair(
   const problems = result.problems.filter((p) => p !== 'lifetime');
   if (problems.length > 0 || !result.certificate) return { state: 'unusable', problems: problems.length ? problems : ['malformed-cert'] };
   const cert = result.certificate;
-  const rotateAt = result.problems.includes('lifetime') ? options.now : rotateAtFor(cert, parseTime(secret.metadata?.annotations?.[ISSUED_AT_ANNOTATION]));
-  return { state: 'valid', notBefore: cert.notBefore, notAfter: cert.notAfter, rotateAt, spki: toHex(await exportSpki(keys, crypto)) };
+  const issuedAt = parseTime(secret.metadata?.annotations?.[ISSUED_AT_ANNOTATION]);
+  const rotateAt = result.problems.includes('lifetime') ? options.now : rotateAtFor(cert, issuedAt);
+  // The chain verified, so one root issued it; which one decides whether a signer rotation is under way.
+  const root = await issuingRoot(cert, options.roots, options.now, crypto);
+  const signer = root ? assessSigner(bundleCa(root), options.roots.map(bundleCa), issuedAt ?? cert.notBefore, options.signerProbe ?? DEFAULT_SIGNER_PROBE) : ({ state: 'current' } as const);
+  return { state: 'valid', notBefore: cert.notBefore, notAfter: cert.notAfter, rotateAt, spki: toHex(await exportSpki(keys, crypto)), signer };
 }

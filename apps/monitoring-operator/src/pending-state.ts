@@ -1,6 +1,6 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import { isNotFound } from '@certscrape/kube-runtime';
-import type { IssueReason } from './plan.js';
+import { ISSUE_REASONS, type IssueReason } from './plan.js';
 
 /**
  * One issuance in flight. Persisted BEFORE the CSR is created, so a restart (even
@@ -65,7 +65,6 @@ export interface DecodedPendingState {
   readonly problem: string | undefined;
 }
 
-const REASONS: readonly IssueReason[] = ['missing', 'unusable', 'rotation-due'];
 
 /**
  * Reads the state from the Secret (undefined = no Secret = empty state). An inconsistent
@@ -87,7 +86,7 @@ export function decodePendingState(secret: Pick<V1Secret, 'data' | 'metadata'> |
   const reason = ann[A.reason] as IssueReason | undefined;
   const startedMs = Date.parse(ann[A.startedAt] ?? '');
   const keyPem = keyB64 ? Buffer.from(keyB64, 'base64').toString('utf8') : '';
-  if (!keyPem.includes('PRIVATE KEY') || !csrName || (phase !== 'requesting' && phase !== 'requested') || !reason || !REASONS.includes(reason) || !Number.isFinite(startedMs)) {
+  if (!keyPem.includes('PRIVATE KEY') || !csrName || (phase !== 'requesting' && phase !== 'requested') || !reason || !ISSUE_REASONS.includes(reason) || !Number.isFinite(startedMs)) {
     return { state: { issuance: undefined, failures, retryAt }, problem: 'pending issuance is incomplete; starting over' };
   }
   return { state: { issuance: { csrName, keyPem, phase, reason, startedAt: new Date(startedMs) }, failures, retryAt }, problem: undefined };

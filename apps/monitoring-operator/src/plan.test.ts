@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { plan, type Action, type CsrObservation, type InstalledPair, type Observed, type PendingView } from './plan.js';
+import type { SignerAssessment } from './signer-rotation.js';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const at = (offsetSeconds: number): Date => new Date(now.getTime() + offsetSeconds * 1000);
 
-const valid = (rotateInSeconds: number, spki = 'aa'): InstalledPair => ({
-  state: 'valid', notBefore: at(-3600), notAfter: at(3600), rotateAt: at(rotateInSeconds), spki,
+const valid = (rotateInSeconds: number, spki = 'aa', signer: SignerAssessment = { state: 'current' }): InstalledPair => ({
+  state: 'valid', notBefore: at(-3600), notAfter: at(3600), rotateAt: at(rotateInSeconds), spki, signer,
 });
+const rotating = (probeInSeconds: number | undefined): SignerAssessment => ({ state: 'rotating', newer: { key: 'new-ca', notBefore: at(-600) }, probeAt: probeInSeconds === undefined ? undefined : at(probeInSeconds) });
 const pending = (phase: PendingView['phase'] = 'requested', spki = 'bb'): PendingView => ({ csrName: 'certscrape-metrics-client-abc', spki, phase });
 const obs = (partial: Partial<Observed>): Observed => ({ installed: { state: 'missing' }, pending: undefined, csr: undefined, retryAt: undefined, now, ...partial });
 
@@ -42,12 +45,34 @@ const cases: ReadonlyArray<readonly [string, Observed, Action]> = [
   ['if a rotation is pending while the old pair is valid, keep awaiting (old pair stays)', obs({ installed: valid(-10, 'aa'), pending: pending(), csr: { state: 'waiting', approved: false } }), { type: 'await', csrName: 'certscrape-metrics-client-abc', approved: false }],
   ['if a pending issuance exists, backoff does not stop it from completing', obs({ pending: pending(), csr: { state: 'issued', problems: [] }, retryAt: at(100) }), { type: 'install', csrName: 'certscrape-metrics-client-abc' }],
   ['if the Secret was deleted while a CSR is pending, keep the pending CSR', obs({ installed: { state: 'missing' }, pending: pending(), csr: { state: 'waiting', approved: true } }), { type: 'await', csrName: 'certscrape-metrics-client-abc', approved: true }],
+  ['if the bundle holds a newer CA and the signer probe is due, re-issue as signer-rotated', obs({ installed: valid(600, 'aa', rotating(0)) }), { type: 'begin', reason: 'signer-rotated' }],
+  ['if the bundle holds a newer CA and the probe is ahead, idle until the probe (before the deadline)', obs({ installed: valid(600, 'aa', rotating(30)) }), { type: 'idle', until: at(30) }],
+  ['if the probe would come after the rotation deadline, idle until the deadline', obs({ installed: valid(60, 'aa', rotating(300)) }), { type: 'idle', until: at(60) }],
+  ['if the probe window of the newer CA is over, idle until the deadline (no probes)', obs({ installed: valid(600, 'aa', rotating(undefined)) }), { type: 'idle', until: at(600) }],
+  ['if the rotation deadline and the signer probe are both due, the reason is rotation-due', obs({ installed: valid(-1, 'aa', rotating(-1)) }), { type: 'begin', reason: 'rotation-due' }],
+  ['if a signer probe is due but the last attempt failed, back off', obs({ installed: valid(600, 'aa', rotating(-1)), retryAt: at(5) }), { type: 'backoff', until: at(5), reason: 'signer-rotated' }],
   ['if pending exists but no CSR observation is given, treat the CSR as absent', obs({ pending: pending('requesting') }), { type: 'create-csr', csrName: 'certscrape-metrics-client-abc' }],
 ];
 
 describe('plan', () => {
   it.each(cases)('%s', (_sentence, observed, expected) => {
     expect(plan(observed)).toEqual(expected);
+  });
+
+  it('never starts a signer-rotated issuance before the probe time, and an idle pair is always looked at again no later than its deadline or the probe', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -3600, max: 3600 }), fc.option(fc.integer({ min: -3600, max: 3600 }), { nil: undefined }), (rotateIn, probeIn) => {
+        const a = plan(obs({ installed: valid(rotateIn, 'aa', rotating(probeIn)) }));
+        if (a.type === 'begin' && a.reason === 'signer-rotated') expect(probeIn !== undefined && probeIn <= 0 && rotateIn > 0).toBe(true);
+        if (a.type === 'idle') {
+          expect(a.until.getTime()).toBeGreaterThan(now.getTime());
+          expect(a.until.getTime()).toBeLessThanOrEqual(at(rotateIn).getTime());
+          if (probeIn !== undefined) expect(a.until.getTime()).toBeLessThanOrEqual(at(Math.max(probeIn, rotateIn)).getTime());
+        }
+        // A pair that is neither due nor probed is idle, never re-issued.
+        if (rotateIn > 0 && (probeIn === undefined || probeIn > 0)) expect(a.type).toBe('idle');
+      }),
+    );
   });
 
   it('is deterministic: the same observation always gives the same action', () => {

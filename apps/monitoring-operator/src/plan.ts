@@ -4,6 +4,7 @@
  * No I/O, no clock, no crypto: every observation arrives already assessed.
  */
 import type { ScraperCertificateProblem } from '@certscrape/identity';
+import type { SignerAssessment } from './signer-rotation.js';
 
 /** Why the installed pair cannot be used as is: a half is missing or unreadable, or the certificate is not a valid scraper certificate (identity's checkScraperCertificate). */
 export type PairProblem = 'missing-cert' | 'missing-key' | 'malformed-key' | ScraperCertificateProblem;
@@ -20,6 +21,8 @@ export type InstalledPair =
       readonly rotateAt: Date;
       /** Hex SPKI of the installed key (compared with the pending key). */
       readonly spki: string;
+      /** The installed certificate's issuing CA against the client CA bundle (signer-rotation.ts). */
+      readonly signer: SignerAssessment;
     };
 
 /** The pending issuance persisted before the CSR is created. */
@@ -53,15 +56,21 @@ export interface Observed {
   readonly now: Date;
 }
 
-/** Why a new issuance starts. */
-export type IssueReason = 'missing' | 'unusable' | 'rotation-due';
+/**
+ * Why a new issuance starts. `signer-rotated`: the client CA bundle holds a CA newer than the
+ * installed certificate's issuer and the probe interval since the last install has passed.
+ */
+export type IssueReason = 'missing' | 'unusable' | 'rotation-due' | 'signer-rotated';
+
+/** Every IssueReason (metrics pre-create one series each; the pending state accepts only these). */
+export const ISSUE_REASONS: readonly IssueReason[] = ['missing', 'unusable', 'rotation-due', 'signer-rotated'];
 
 /** How a pending issuance ended without a usable certificate. */
 export type AbandonOutcome = 'denied' | 'failed' | 'rejected' | 'vanished' | 'incompatible';
 
 /** The next step. Exactly one per reconcile; the shell applies it and reconciles again. */
 export type Action =
-  /** The installed pair is good; nothing to do until `until` (its rotation deadline). */
+  /** The installed pair is good; nothing to do until `until` (its rotation deadline, or the next signer probe). */
   | { readonly type: 'idle'; readonly until: Date }
   /** Something needs doing but the last attempt failed; wait until `until`. */
   | { readonly type: 'backoff'; readonly until: Date; readonly reason: IssueReason }
@@ -82,10 +91,20 @@ export type Action =
   /** Give up on this CSR: surface it, forget the pending state, retry after backoff. */
   | { readonly type: 'abandon'; readonly csrName: string; readonly outcome: AbandonOutcome; readonly message: string };
 
+type ValidPair = Extract<InstalledPair, { state: 'valid' }>;
+
+/** When a valid pair next needs attention: its rotation deadline or the next signer probe, whichever is first. */
+function nextLookFor(installed: ValidPair): Date {
+  const probe = installed.signer.state === 'rotating' ? installed.signer.probeAt : undefined;
+  return probe && probe.getTime() < installed.rotateAt.getTime() ? probe : installed.rotateAt;
+}
+
 function needFor(installed: InstalledPair, now: Date): IssueReason | undefined {
   if (installed.state === 'missing') return 'missing';
   if (installed.state === 'unusable') return 'unusable';
-  return now.getTime() >= installed.rotateAt.getTime() ? 'rotation-due' : undefined;
+  if (now.getTime() >= installed.rotateAt.getTime()) return 'rotation-due';
+  const probe = installed.signer.state === 'rotating' ? installed.signer.probeAt : undefined;
+  return probe && now.getTime() >= probe.getTime() ? 'signer-rotated' : undefined;
 }
 
 /** Decides the next step. Total and deterministic: the same observation gives the same action. */
@@ -117,7 +136,7 @@ export function plan(o: Observed): Action {
     }
   }
   const need = needFor(installed, now);
-  if (need === undefined) return { type: 'idle', until: (installed as Extract<InstalledPair, { state: 'valid' }>).rotateAt };
+  if (need === undefined) return { type: 'idle', until: nextLookFor(installed as ValidPair) };
   if (o.retryAt && now.getTime() < o.retryAt.getTime()) return { type: 'backoff', until: o.retryAt, reason: need };
   return { type: 'begin', reason: need };
 }
