@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server } from 'node:https';
@@ -57,6 +57,11 @@ export interface SidecarDependencies {
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+
+// node:http's CommonJS exports, not an ESM `import … from 'node:http'`: building that module's
+// namespace reads its lazy WebSocket/CloseEvent/MessageEvent getters, which load Node's bundled
+// undici (~9 MiB resident) that the sidecar never uses (lazy-imports.test.ts keeps it so).
+const { createServer: createHttpServer } = process.getBuiltinModule('node:http');
 
 // With no --client-ca-file the handshake still needs a CA list; an empty source never changes.
 const NO_CLIENT_CA: CaBundleSource = {

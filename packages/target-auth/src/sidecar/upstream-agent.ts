@@ -1,4 +1,4 @@
-import { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createSecureContext, connect as tlsConnect, type ConnectionOptions, type SecureContext } from 'node:tls';
@@ -28,6 +28,9 @@ export interface UpstreamAgent {
 
 const KEEP_ALIVE = { keepAlive: true, maxFreeSockets: 16 } as const;
 
+// Not an ESM import of node:http: its namespace would load Node's bundled undici (see sidecar.ts).
+const { Agent: HttpAgentClass } = process.getBuiltinModule('node:http');
+
 /**
  * The agent the sidecar reaches `--upstream` with. `http://`: a plain keep-alive agent.
  * `https://`: TLS verified against `--upstream-ca-file` (or the system roots), presenting
@@ -37,7 +40,7 @@ const KEEP_ALIVE = { keepAlive: true, maxFreeSockets: 16 } as const;
  */
 export async function openUpstreamAgent(options: UpstreamAgentOptions): Promise<UpstreamAgent> {
   if (options.upstream.protocol === 'http:') {
-    const agent = new HttpAgent(KEEP_ALIVE);
+    const agent = new HttpAgentClass(KEEP_ALIVE);
     return { agent, close: () => agent.destroy() };
   }
   const logger = options.logger ?? silentLogger;

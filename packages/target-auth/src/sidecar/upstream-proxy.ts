@@ -1,4 +1,4 @@
-import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import type { Agent, OutgoingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP_HEADERS } from '@certscrape/process-kit';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import type { RequestHandler } from '../middleware/types.js';
@@ -6,6 +6,8 @@ import { forwardRequestBody } from './forward-request-body.js';
 import { answerUpstreamFailure, upstreamRequestHeaders } from './upstream-request.js';
 import { admitRequestFraming, refuseRequest } from './with-request-framing.js';
 
+// Not an ESM import of node:http: its namespace would load Node's bundled undici (see sidecar.ts).
+const { Agent: AgentClass, request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** Options of {@link createUpstreamProxy}. */
 export interface UpstreamProxyOptions {
@@ -30,7 +32,7 @@ export interface UpstreamProxyOptions {
  * Upstream failure -> 502 with a generic body.
  */
 export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandler & { readonly agent: Agent } {
-  const agent = options.agent ?? new Agent({ keepAlive: true, maxFreeSockets: 16 });
+  const agent = options.agent ?? new AgentClass({ keepAlive: true, maxFreeSockets: 16 });
   const logger = options.logger ?? silentLogger;
   const base = options.upstream.pathname.replace(/\/+$/, '');
   const hostname = options.upstream.hostname.replace(/^\[|\]$/g, '');
