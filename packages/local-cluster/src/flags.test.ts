@@ -30,9 +30,9 @@ describe('kube-controller-manager flags', () => {
     expect(f.get('controllers')).not.toContain('csrapproving');
   });
 
-  it('signs with the cluster CA for the planned duration, as a Go duration', () => {
-    expect(f.get('cluster-signing-cert-file')).toBe(paths.caCert);
-    expect(f.get('cluster-signing-key-file')).toBe(paths.caKey);
+  it('signs with the signing CA files (rewritten by setSigningCa) for the planned duration, as a Go duration', () => {
+    expect(f.get('cluster-signing-cert-file')).toBe(paths.signerCert);
+    expect(f.get('cluster-signing-key-file')).toBe(paths.signerKey);
     expect(f.get('cluster-signing-duration')).toBe('10m0s');
   });
 
@@ -59,7 +59,7 @@ describe('kube-controller-manager flags', () => {
 describe('kube-apiserver flags', () => {
   it('authenticates client certs against the cluster CA and authorizes with Node,RBAC', () => {
     const f = flagMap(apiserverCommand(plan(), paths).args);
-    expect(f.get('client-ca-file')).toBe(paths.caCert);
+    expect(f.get('client-ca-file')).toBe(paths.clientCaBundle);
     expect(f.get('authorization-mode')).toBe('Node,RBAC');
     expect(f.get('tls-cert-file')).toBe(paths.apiserverCert);
     expect(f.get('etcd-servers')).toBe('http://127.0.0.1:2001');

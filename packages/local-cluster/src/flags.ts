@@ -86,7 +86,7 @@ export function etcdCommand(plan: ClusterPlan, paths: ClusterPaths): CommandSpec
   };
 }
 
-/** kube-apiserver: client-cert authn against the cluster CA, Node+RBAC authz, TokenRequest enabled. */
+/** kube-apiserver: client-cert authn against the client CA bundle (the cluster CA and any signing CA; reloaded when the file changes), Node+RBAC authz, TokenRequest enabled. */
 export function apiserverCommand(plan: ClusterPlan, paths: ClusterPaths): CommandSpec {
   const args = [
     `--bind-address=${plan.bindAddress}`,
@@ -96,7 +96,7 @@ export function apiserverCommand(plan: ClusterPlan, paths: ClusterPaths): Comman
     `--cert-dir=${paths.apiserverCertDir}`,
     `--tls-cert-file=${paths.apiserverCert}`,
     `--tls-private-key-file=${paths.apiserverKey}`,
-    `--client-ca-file=${paths.caCert}`,
+    `--client-ca-file=${paths.clientCaBundle}`,
     '--authorization-mode=Node,RBAC',
     '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,NodeRestriction',
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
@@ -113,15 +113,15 @@ export function apiserverCommand(plan: ClusterPlan, paths: ClusterPaths): Comman
   return { command: plan.binaries.kubeApiserver, args };
 }
 
-/** kube-controller-manager: only the controllers in CONTROLLERS, signing with the cluster CA for the plan's duration. */
+/** kube-controller-manager: only the controllers in CONTROLLERS, signing with the signing CA files (the cluster CA unless a separate one is used) for the plan's duration. */
 export function controllerManagerCommand(plan: ClusterPlan, paths: ClusterPaths): CommandSpec {
   const args = [
     `--kubeconfig=${paths.controllerManagerKubeconfig}`,
     `--authentication-kubeconfig=${paths.controllerManagerKubeconfig}`,
     `--authorization-kubeconfig=${paths.controllerManagerKubeconfig}`,
     `--controllers=${CONTROLLERS.join(',')}`,
-    `--cluster-signing-cert-file=${paths.caCert}`,
-    `--cluster-signing-key-file=${paths.caKey}`,
+    `--cluster-signing-cert-file=${paths.signerCert}`,
+    `--cluster-signing-key-file=${paths.signerKey}`,
     `--cluster-signing-duration=${formatGoDuration(plan.signingDurationSeconds)}`,
     '--use-service-account-credentials=false',
     `--root-ca-file=${paths.caCert}`,

@@ -8,6 +8,7 @@ export { renderKubeconfig, kubeconfigCluster, type KubeconfigInput, type Kubecon
 export { parseServiceAccountRef, serviceAccountUsername, DEFAULT_TOKEN_EXPIRATION_SECONDS } from './service-account.js';
 export { DEFAULT_SIGNING_DURATION_SECONDS, DEFAULT_BIND_ADDRESS } from './local-provider.js';
 export { CONTROLLERS, SERVICE_ACCOUNT_ISSUER } from './flags.js';
+export { createSigningCa, joinPemBundle, type PemPair, type SigningCaOptions } from './pki.js';
 export { PROVISION_SCRIPT } from './provision.js';
 export { renderKustomization, parseObjects, objectId, KustomizeError, CLUSTER_SCOPED_KINDS, type KubeObject, type KustomizeErrorCode, type RenderOptions } from './manifests/kustomize.js';
 export { applyObjects, sortForApply, toKubeConfig, ApplyError, APPLY_ORDER, IDENTITY_AND_RBAC_KINDS, DEFAULT_FIELD_MANAGER, type ApplyOptions, type ApplyErrorCode } from './manifests/apply-manifests.js';

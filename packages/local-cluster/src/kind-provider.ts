@@ -202,6 +202,22 @@ export class KindCluster implements LocalCluster {
     return this.#exec(kindStaticPodCommand({ name: this.#state().kind.name, component: 'kube-controller-manager', action: 'start' }), 'starting kube-controller-manager');
   }
 
+  clientCaBundle(): string {
+    throw new LocalClusterError('LOCAL_CLUSTER_ERR_NOT_SUPPORTED', 'kind: the client CA bundle is kubeadm\'s; rotate it with the local provider');
+  }
+
+  setClientCaBundle(): Promise<void> {
+    return Promise.reject(new LocalClusterError('LOCAL_CLUSTER_ERR_NOT_SUPPORTED', 'kind: the client CA bundle is kubeadm\'s; rotate it with the local provider'));
+  }
+
+  republishClientCaBundle(): Promise<void> {
+    return Promise.reject(new LocalClusterError('LOCAL_CLUSTER_ERR_NOT_SUPPORTED', 'kind: the client CA bundle is kubeadm\'s; rotate it with the local provider'));
+  }
+
+  setSigningCa(): Promise<void> {
+    return Promise.reject(new LocalClusterError('LOCAL_CLUSTER_ERR_NOT_SUPPORTED', 'kind: the signing CA is kubeadm\'s; rotate it with the local provider'));
+  }
+
   async restartEtcd(): Promise<void> {
     const name = this.#state().kind.name;
     await this.#exec(kindStaticPodCommand({ name, component: 'etcd', action: 'stop' }), 'stopping etcd');

@@ -10,6 +10,11 @@ export interface ClusterPaths {
   readonly etcdDataDir: string;
   readonly caCert: string;
   readonly caKey: string;
+  /** kube-apiserver --client-ca-file: the cluster CA plus any CSR signing CA (rewritten by setClientCaBundle). */
+  readonly clientCaBundle: string;
+  /** kube-controller-manager --cluster-signing-cert-file / --cluster-signing-key-file (the cluster CA unless a separate signing CA is used). */
+  readonly signerCert: string;
+  readonly signerKey: string;
   readonly apiserverCert: string;
   readonly apiserverKey: string;
   readonly adminCert: string;
@@ -41,6 +46,9 @@ export function clusterPaths(stateDir: string): ClusterPaths {
     etcdDataDir: join(stateDir, 'etcd-data'),
     caCert: join(pki, 'ca.crt'),
     caKey: join(pki, 'ca.key'),
+    clientCaBundle: join(pki, 'client-ca-bundle.crt'),
+    signerCert: join(pki, 'signer.crt'),
+    signerKey: join(pki, 'signer.key'),
     apiserverCert: join(pki, 'kube-apiserver.crt'),
     apiserverKey: join(pki, 'kube-apiserver.key'),
     adminCert: join(pki, 'admin.crt'),

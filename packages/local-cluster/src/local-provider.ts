@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { republishClientCa } from './client-ca-publication.js';
 import { LocalClusterError } from './errors.js';
 import {
   apiserverCommand,
@@ -13,7 +14,7 @@ import {
 } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { clusterPaths, type ClusterPaths } from './layout.js';
-import { createClusterPki, type ClusterPki } from './pki.js';
+import { createClusterPki, initialClientCaBundle, joinPemBundle, type ClusterPki, type PemPair } from './pki.js';
 import { freePort, freePorts } from './ports.js';
 import { waitReady } from './probe.js';
 import { isRunning, startDetached, stopProcess, type ProcessRecord } from './process.js';
@@ -74,6 +75,9 @@ function writePki(paths: ClusterPaths, pki: ClusterPki, server: string): void {
   const files: [string, string, number][] = [
     [paths.caCert, pki.ca.certPem, 0o644],
     [paths.caKey, pki.ca.keyPem, 0o600],
+    [paths.clientCaBundle, initialClientCaBundle(pki), 0o644],
+    [paths.signerCert, (pki.signer ?? pki.ca).certPem, 0o644],
+    [paths.signerKey, (pki.signer ?? pki.ca).keyPem, 0o600],
     [paths.apiserverCert, pki.apiserverServing.certPem, 0o644],
     [paths.apiserverKey, pki.apiserverServing.keyPem, 0o600],
     [paths.adminCert, pki.admin.certPem, 0o644],
@@ -137,7 +141,7 @@ export async function upLocalProcesses(options: UpOptions): Promise<LocalProcess
     say('generating PKI with @certscrape/pkcs, choosing ports');
     const [versionText, pki, ports] = await Promise.all([
       binaryVersion(binaries.kubeApiserver),
-      createClusterPki({ bindAddress, now: new Date() }),
+      createClusterPki({ bindAddress, now: new Date(), separateSigningCa: options.separateSigningCa === true }),
       allocatePorts(bindAddress),
     ]);
     const kubeVersion = parseKubeVersion(versionText);
@@ -149,6 +153,8 @@ export async function upLocalProcesses(options: UpOptions): Promise<LocalProcess
       kubeconfig: paths.adminKubeconfig,
       server,
       caFile: paths.caCert,
+      clientCaBundleFile: paths.clientCaBundle,
+      signingCaFile: paths.signerCert,
       bindAddress,
       signingDurationSeconds,
       etcdClientUrl: `http://127.0.0.1:${ports.etcdClient}`,
@@ -223,6 +229,7 @@ export class LocalProcessCluster implements LocalCluster {
     mkdirSync(this.#paths.apiserverCertDir, { recursive: true });
     mkdirSync(this.#paths.controllerManagerCertDir, { recursive: true });
     appendFileSync(log, `==== certscrape-cluster: starting ${name} at ${new Date().toISOString()} ====\n`);
+    ensureSigningFiles(this.#paths);
     const rec: ProcessRecord = startDetached(this.#command(name, state.plan), log);
     this.updateState((s) => (s.processes[name] = rec));
     const ca = readFileSync(this.#paths.caCert, 'utf8');
@@ -269,6 +276,28 @@ export class LocalProcessCluster implements LocalCluster {
     await this.startProcess('kube-controller-manager');
   }
 
+  /** The client CA bundle kube-apiserver trusts now (its --client-ca-file), one PEM per certificate. */
+  clientCaBundle(): string {
+    return readFileSync(this.#paths.clientCaBundle, 'utf8');
+  }
+
+  async setClientCaBundle(certificatePems: readonly string[]): Promise<void> {
+    if (certificatePems.length === 0) throw new LocalClusterError('LOCAL_CLUSTER_ERR_ARGUMENT', 'the client CA bundle needs at least one certificate');
+    // Written next to the file and renamed over it: kube-apiserver never reads half a bundle.
+    writeAtomically(this.#paths.clientCaBundle, joinPemBundle(certificatePems), 0o644);
+  }
+
+  republishClientCaBundle(): Promise<void> {
+    return republishClientCa(this.#paths.adminKubeconfig, this.#paths.clientCaBundle);
+  }
+
+  async setSigningCa(ca: PemPair): Promise<void> {
+    await this.stopProcess('kube-controller-manager');
+    writeAtomically(this.#paths.signerKey, ca.keyPem, 0o600);
+    writeAtomically(this.#paths.signerCert, ca.certPem, 0o644);
+    await this.startProcess('kube-controller-manager');
+  }
+
   stopControllerManager(): Promise<void> {
     return this.stopProcess('kube-controller-manager');
   }
@@ -285,4 +314,19 @@ export class LocalProcessCluster implements LocalCluster {
   serviceAccountKubeconfig(options: ServiceAccountKubeconfigOptions): Promise<string> {
     return writeServiceAccountKubeconfig(this.info, options);
   }
+}
+
+/** Writes `text` to `file` through a temporary file and a rename (readers see the old or the new content, never a mix). */
+function writeAtomically(file: string, text: string, mode: number): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode });
+  renameSync(tmp, file);
+}
+
+/** State dirs made before the client CA bundle and signing files existed: both start as the cluster CA. */
+function ensureSigningFiles(paths: ClusterPaths): void {
+  if (!existsSync(paths.caCert)) return;
+  if (!existsSync(paths.clientCaBundle)) writeFileSync(paths.clientCaBundle, readFileSync(paths.caCert, 'utf8'), { mode: 0o644 });
+  if (!existsSync(paths.signerCert)) writeFileSync(paths.signerCert, readFileSync(paths.caCert, 'utf8'), { mode: 0o644 });
+  if (!existsSync(paths.signerKey) && existsSync(paths.caKey)) writeFileSync(paths.signerKey, readFileSync(paths.caKey, 'utf8'), { mode: 0o600 });
 }

@@ -1,6 +1,7 @@
 import { EKU, formatName, importPrivateKeyPem, parseCertificate, verifyChain, certificateMatchesKey, decodePem, describeSpki } from '@certscrape/pkcs';
 import { describe, expect, it } from 'vitest';
-import { apiserverSubjectAltNames, createClusterPki } from './pki.js';
+import { apiserverSubjectAltNames, createClusterPki, createSigningCa, initialClientCaBundle, joinPemBundle } from './pki.js';
+import { pemBlocks } from './client-ca-publication.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 
@@ -56,3 +57,38 @@ describe('apiserverSubjectAltNames', () => {
     expect(ips('192.168.7.1')).toEqual(['127.0.0.1', '::1', '10.0.0.1', '192.168.7.1']);
   });
 });
+
+describe('signing CAs and the client CA bundle', async () => {
+  const single = await createClusterPki({ bindAddress: '127.0.0.1', now });
+  const separate = await createClusterPki({ bindAddress: '127.0.0.1', now, separateSigningCa: true });
+
+  it('without separateSigningCa there is no signer and the bundle is the cluster CA alone', () => {
+    expect(single.signer).toBeUndefined();
+    expect(pemBlocks(initialClientCaBundle(single))).toEqual([single.ca.certPem.trim()]);
+  });
+
+  it('with separateSigningCa the signer is its own self-signed CA, and the bundle holds the cluster CA then the signer', async () => {
+    const signer = parseCertificate(separate.signer!.certPem);
+    expect(formatName(signer.subject)).toBe('CN=certscrape-local-cluster-signer');
+    expect(signer.basicConstraints?.ca).toBe(true);
+    expect(await certificateMatchesKey(signer, await importPrivateKeyPem(separate.signer!.keyPem))).toBe(true);
+    expect(separate.signer!.certPem).not.toBe(separate.ca.certPem);
+    expect(pemBlocks(initialClientCaBundle(separate))).toEqual([separate.ca.certPem.trim(), separate.signer!.certPem.trim()]);
+  });
+
+  it('createSigningCa makes a CA with the given CN, valid from an hour before now', async () => {
+    const pair = await createSigningCa({ commonName: 'certscrape-local-cluster-signer-2', now, validityDays: 30 });
+    const cert = parseCertificate(pair.certPem);
+    expect(formatName(cert.subject)).toBe('CN=certscrape-local-cluster-signer-2');
+    expect(formatName(cert.issuer)).toBe('CN=certscrape-local-cluster-signer-2');
+    expect(cert.notBefore.toISOString()).toBe('2025-12-31T23:00:00.000Z');
+    expect(cert.notAfter.toISOString()).toBe('2026-01-31T00:00:00.000Z');
+  });
+
+  it('joinPemBundle trims each certificate and ends every one with a newline; pemBlocks reads them back in order', () => {
+    const text = joinPemBundle([`\n${single.ca.certPem}\n\n`, separate.ca.certPem]);
+    expect(text.endsWith('-----END CERTIFICATE-----\n')).toBe(true);
+    expect(pemBlocks(text)).toEqual([single.ca.certPem.trim(), separate.ca.certPem.trim()]);
+  });
+});
+

@@ -19,8 +19,10 @@ export interface PemPair {
 
 /** Every credential a local cluster needs, as PEM text (nothing written yet). */
 export interface ClusterPki {
-  /** The cluster CA: serving CA, client CA (--client-ca-file) and the CSR signing CA at once. */
+  /** The cluster CA: serving CA and client CA (--client-ca-file); also the CSR signing CA unless `signer` is set. */
   readonly ca: PemPair;
+  /** A separate CSR signing CA (ClusterPkiOptions.separateSigningCa): in the client CA bundle beside the cluster CA, so it can be rotated out. */
+  readonly signer?: PemPair;
   readonly apiserverServing: PemPair;
   /** CN=kubernetes-admin, O=system:masters. */
   readonly admin: PemPair;
@@ -37,6 +39,42 @@ export interface ClusterPkiOptions {
   readonly now: Date;
   /** CA lifetime; default 10 years. Leaf lifetimes default to the same. */
   readonly validityDays?: number;
+  /** Also make a separate CSR signing CA (`signer`). */
+  readonly separateSigningCa?: boolean;
+}
+
+/** Options of createSigningCa. */
+export interface SigningCaOptions {
+  /** Subject CN, e.g. `certscrape-local-cluster-signer-2`. */
+  readonly commonName: string;
+  /** Anchors validity: NotBefore = now - 1h (clock skew), NotAfter = now + validityDays. */
+  readonly now: Date;
+  /** Default 10 years. */
+  readonly validityDays?: number;
+}
+
+/** A self-signed CSR signing CA (ECDSA P-256) for kube-controller-manager's --cluster-signing-cert-file. */
+export async function createSigningCa(options: SigningCaOptions): Promise<PemPair> {
+  const keys = await generateKeyPair();
+  const cert = await createCertificate({
+    subject: commonNameInput(options.commonName),
+    publicKey: keys.publicKey,
+    signer: { privateKey: keys.privateKey },
+    notBefore: new Date(options.now.getTime() - 3600_000),
+    notAfter: new Date(options.now.getTime() + (options.validityDays ?? 3650) * 86400_000),
+    ca: {},
+  });
+  return { certPem: cert.pem, keyPem: await exportPrivateKeyPem(keys) };
+}
+
+/** The client CA bundle kube-apiserver starts with: the cluster CA, then the separate signing CA if any. */
+export function initialClientCaBundle(pki: Pick<ClusterPki, 'ca' | 'signer'>): string {
+  return joinPemBundle([pki.ca.certPem, ...(pki.signer ? [pki.signer.certPem] : [])]);
+}
+
+/** Certificates (PEM) as one bundle file: each trimmed, newline-terminated. */
+export function joinPemBundle(pems: readonly string[]): string {
+  return pems.map((p) => `${p.trim()}\n`).join('');
 }
 
 /** DNS names kube-apiserver's serving certificate always carries. */
@@ -98,7 +136,8 @@ export async function createClusterPki(options: ClusterPkiOptions): Promise<Clus
     }),
     serviceAccountKeys(),
   ]);
-  return { ca: { certPem: caCert.pem, keyPem: await exportPrivateKeyPem(caKeys) }, apiserverServing, admin, controllerManagerClient, controllerManagerServing, serviceAccount };
+  const signer = options.separateSigningCa ? await createSigningCa({ commonName: 'certscrape-local-cluster-signer', now: options.now, ...(options.validityDays ? { validityDays: options.validityDays } : {}) }) : undefined;
+  return { ca: { certPem: caCert.pem, keyPem: await exportPrivateKeyPem(caKeys) }, ...(signer ? { signer } : {}), apiserverServing, admin, controllerManagerClient, controllerManagerServing, serviceAccount };
 }
 
 async function serviceAccountKeys(): Promise<{ keyPem: string; publicKeyPem: string }> {

@@ -5,8 +5,12 @@ export interface ClusterInfo {
   readonly kubeconfig: string;
   /** https://127.0.0.1:PORT (or the bind address, when that is a specific IP). */
   readonly server: string;
-  /** Cluster CA (PEM file): serving CA, client CA (--client-ca-file) and CSR signing CA. */
+  /** Cluster CA (PEM file): serving CA and client CA; also the CSR signing CA unless `up` made a separate one. */
   readonly caFile: string;
+  /** kube-apiserver --client-ca-file (local provider): the cluster CA plus the signing CA(s); what kube-system/extension-apiserver-authentication publishes as client-ca-file. */
+  readonly clientCaBundleFile?: string;
+  /** kube-controller-manager --cluster-signing-cert-file (local provider). */
+  readonly signingCaFile?: string;
   readonly bindAddress: string;
   /** kube-controller-manager --cluster-signing-duration, in seconds. */
   readonly signingDurationSeconds: number;
@@ -36,6 +40,12 @@ export interface UpOptions {
   provider?: ProviderName;
   /** Use these binaries instead of running scripts/provision.sh (local provider). */
   binDir?: string;
+  /**
+   * Local provider: sign CSRs with a CA of its own (CN certscrape-local-cluster-signer) instead of
+   * the cluster CA; the client CA bundle holds both. Needed to rotate the signing CA out of the
+   * bundle without locking out the admin and kube-controller-manager client certificates.
+   */
+  separateSigningCa?: boolean;
   /** kind provider: cluster name (default derived from the state dir), node image, kind executable (default 'kind'). */
   kind?: { name?: string; image?: string; binary?: string };
 }
@@ -67,6 +77,22 @@ export interface LocalCluster {
   startControllerManager(): Promise<void>;
   /** Stops etcd and starts it again on the same data dir and ports; resolves once etcd /health answers 200 (kube-apiserver reconnects by itself). */
   restartEtcd(): Promise<void>;
+  /** The client CA bundle kube-apiserver trusts now (--client-ca-file), as PEM. Local provider only. */
+  clientCaBundle(): string;
+  /**
+   * Replaces kube-apiserver's client CA bundle (--client-ca-file) with these certificates, by an
+   * atomic rename; kube-apiserver reloads the file without a restart and republishes it in
+   * kube-system/extension-apiserver-authentication. Local provider only.
+   */
+  setClientCaBundle(certificatePems: readonly string[]): Promise<void>;
+  /**
+   * Makes kube-system/extension-apiserver-authentication hold exactly the current bundle: kube-apiserver
+   * only ever adds CAs to it (removing one from the file does not unpublish it), so this deletes the
+   * ConfigMap and waits until kube-apiserver has written it afresh. Local provider only.
+   */
+  republishClientCaBundle(): Promise<void>;
+  /** Makes kube-controller-manager sign CSRs with `ca` (rewrites its signing files, restarts it; resolves once /healthz answers). Local provider only. */
+  setSigningCa(ca: { readonly certPem: string; readonly keyPem: string }): Promise<void>;
   /** Creates the namespace and service account if needed, requests a token (TokenRequest), writes a kubeconfig for it to `out`, returns `out`. */
   serviceAccountKubeconfig(options: ServiceAccountKubeconfigOptions): Promise<string>;
 }
