@@ -6,7 +6,7 @@ import { describeWrite, type ObjectWriter } from './object-write.js';
 import type { OperatorCaches } from './operator-caches.js';
 
 /**
- * The `ca-mirror` reconciler: one observe of the two caches (source and mirror), the pure
+ * The `ca-mirror` reconciler of one mirror ConfigMap (queue key `ca-mirror:<namespace>/<name>`): one observe of the two caches (source and mirror), the pure
  * {@link planCaMirror} (whose action carries the exact ConfigMap), at most one write. A missing
  * or broken source is a blocked outcome: logged once, the mirror is left as it is, and the
  * next change of the source wakes it.
@@ -26,7 +26,7 @@ export class CaMirrorReconciler {
 
   async reconcile(): Promise<Next> {
     const { caches, writer, target, log, metrics } = this.o;
-    const action = planCaMirror(readCaSource(caches.caSource()), caches.caMirror(), target);
+    const action = planCaMirror(readCaSource(caches.caSource()), caches.caMirror(target), target);
     if (action.type === 'hold') {
       if (this.lastHold !== action.message) {
         this.lastHold = action.message;

@@ -4,7 +4,7 @@ import type { Clock, EventRecorder, Log } from '@certscrape/kube-runtime';
 import type { BackoffOptions } from '@certscrape/kube-runtime';
 import { planCertificateStep, type CertificateStep, type CertificateStepDeps, type Next } from './certificate-step.js';
 import { supportsExpirationSeconds } from './csr-object.js';
-import type { OperatorMetrics } from './metrics.js';
+import type { IdentityMetrics } from './metrics.js';
 import { describeWrite, type ObjectWriter } from './object-write.js';
 import type { OperatorCaches } from './operator-caches.js';
 import type { PendingStateStore } from './pending-state.js';
@@ -21,11 +21,14 @@ export interface CertificateReconcilerOptions {
   readonly deps: CertificateStepDeps;
   readonly clock: Clock;
   readonly log: Log;
-  readonly metrics: OperatorMetrics;
+  /** This identity's metrics (label `identity`). */
+  readonly metrics: IdentityMetrics;
 }
 
 /**
- * The `certificate` reconciler: per queue item, one observe from the caches, one planned step
+ * The certificate reconciler of ONE identity (queue key `certificate:<username>`; the operator
+ * runs one per configured identity, each with its own pending state, backoff, Events and
+ * metrics, so one identity's failures never hold up another's): per queue item, one observe from the caches, one planned step
  * ({@link planCertificateStep}), at most one write, then the Event, metrics and logs of that
  * step. Returns when to look again. A stale write (409/404) waits for the watch event that
  * brings the cache up to date; API errors are thrown for the work queue's backoff.
@@ -46,7 +49,7 @@ export class CertificateReconciler {
     if (!store.isLoaded) await store.load();
     const includeExpirationSeconds = await this.expirationSecondsSupported();
     const step = await planCertificateStep(
-      { now: new Date(this.o.clock.now()), secret: caches.secret(), caSource: caches.caSource(), stateSecret: store.object, csr: (name) => caches.csr(name) },
+      { now: new Date(this.o.clock.now()), secret: this.secret(), caSource: caches.caSource(), stateSecret: store.object, csr: (name) => caches.csr(name) },
       { ...this.o.settings, includeExpirationSeconds },
       this.o.deps,
     );
@@ -78,8 +81,8 @@ export class CertificateReconciler {
       // Once per blocked episode: the condition is retried on every event, the Event is not.
       this.lastBlocked = key;
       this.o.metrics.errors.inc({ operation: 'reconcile' });
-      this.o.log.warn({ cause: d.cause, message: d.message }, d.cause === 'secret-type' ? 'target Secret has the wrong type; leaving it alone' : 'client CA bundle unavailable; waiting');
-      await this.event(this.o.caches.secret(), step.event!);
+      this.o.log.warn({ cause: d.cause, message: d.message }, BLOCKED_LOG[d.cause]);
+      await this.event(this.secret(), step.event!);
     }
     return step.next;
   }
@@ -133,11 +136,17 @@ export class CertificateReconciler {
         metrics.csrOutcomes.inc({ outcome: a.outcome });
         metrics.consecutiveFailures.set(step.state.failures + 1);
         log.warn({ csr: a.csrName, outcome: a.outcome, message: a.message, failures: step.state.failures + 1, retryInMs: step.retryInMs }, 'certificate signing request did not produce a usable certificate');
-        await this.event(this.o.caches.secret(), step.event!);
+        await this.event(this.secret(), step.event!);
         return;
       default:
         return;
     }
+  }
+
+  /** This identity's target Secret, from the cache. */
+  private secret(): V1Secret | undefined {
+    const { namespace, secretName } = this.o.settings;
+    return this.o.caches.secret({ namespace, name: secretName });
   }
 
   private recordInstalled(installed: InstalledPair): void {
@@ -166,6 +175,12 @@ export class CertificateReconciler {
     return this.expirationSupported;
   }
 }
+
+const BLOCKED_LOG: Readonly<Record<Extract<CertificateStep['decision'], { type: 'blocked' }>['cause'], string>> = {
+  'secret-type': 'target Secret has the wrong type; leaving it alone',
+  'secret-identity': "target Secret holds another identity's pair; leaving it alone",
+  'ca-bundle': 'client CA bundle unavailable; waiting',
+};
 
 function pendingName(object: unknown): string | undefined {
   return (object as V1Secret | undefined)?.metadata?.annotations?.['certscrape.io/csr-name'];

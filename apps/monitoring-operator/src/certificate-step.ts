@@ -6,15 +6,16 @@ import { readCaSource } from './ca-mirror.js';
 import { buildCsrObject, issuedCertificatePem, newCsrName, observeCsr } from './csr-object.js';
 import { assessInstalledPair, toHex } from './installed-pair.js';
 import type { ObjectWrite } from './object-write.js';
-import { decodePendingState, pendingStateSecret, type PendingState } from './pending-state.js';
+import { decodePendingState, IDENTITY_ANNOTATION, pendingStateSecret, type PendingState } from './pending-state.js';
 import { plan, type AbandonOutcome, type Action, type InstalledPair } from './plan.js';
 import type { SignerProbePolicy } from './signer-rotation.js';
-import { desiredTlsSecret, TLS_SECRET_TYPE } from './tls-secret.js';
+import { desiredTlsSecret, secretIdentity, TLS_SECRET_TYPE } from './tls-secret.js';
 
 /** Reasons of the Kubernetes Events the operator records on the target Secret. */
-export const EVENT_REASON: Readonly<Record<AbandonOutcome | 'issued' | 'secretType' | 'caBundle', string>> = {
+export const EVENT_REASON: Readonly<Record<AbandonOutcome | 'issued' | 'secretType' | 'secretIdentity' | 'caBundle', string>> = {
   issued: 'CertificateIssued',
   secretType: 'SecretTypeMismatch',
+  secretIdentity: 'SecretIdentityMismatch',
   caBundle: 'ClientCABundleUnavailable',
   denied: 'CertificateSigningRequestDenied',
   failed: 'CertificateSigningRequestFailed',
@@ -78,8 +79,13 @@ export const DEFAULT_STEP_DEPS: CertificateStepDeps = {
 /** A state in which the operator must not act, surfaced once by an Event and waited out. */
 export interface Blocked {
   readonly type: 'blocked';
-  /** `secret-type`: the target Secret exists with another type (immutable; never deleted). `ca-bundle`: the cluster client CA is missing or unparsable (the pair cannot be judged). */
-  readonly cause: 'secret-type' | 'ca-bundle';
+  /**
+   * `secret-type`: the target Secret exists with another type (immutable; never deleted).
+   * `secret-identity`: the target Secret is marked (`certscrape.io/identity`) as another identity's:
+   * it is never overwritten with this identity's pair. `ca-bundle`: the cluster client CA is
+   * missing or unparsable (the pair cannot be judged).
+   */
+  readonly cause: 'secret-type' | 'secret-identity' | 'ca-bundle';
   readonly message: string;
 }
 
@@ -140,6 +146,11 @@ export async function planCertificateStep(view: CertificateView, settings: Certi
     // The type is immutable and deleting the Secret is never an option: surface it and wait.
     return blocked('secret-type', EVENT_REASON.secretType, `Secret ${settings.namespace}/${settings.secretName} has type ${secret.type}, want ${TLS_SECRET_TYPE}; not touching it`);
   }
+  const owner = secretIdentity(secret);
+  if (owner !== undefined && owner !== settings.policy.identity.username) {
+    // Another identity's Secret (the configuration moved it): never issue one identity into another's Secret.
+    return blocked('secret-identity', EVENT_REASON.secretIdentity, `Secret ${settings.namespace}/${settings.secretName} holds identity ${JSON.stringify(owner)}, not ${JSON.stringify(settings.policy.identity.username)}; not touching it (remove its ${IDENTITY_ANNOTATION} annotation to hand it over)`);
+  }
   const ca = readCaSource(view.caSource);
   if (ca.state !== 'valid') {
     // Without the CA the installed pair cannot be judged: wait, never reissue blindly.
@@ -170,7 +181,7 @@ export async function planCertificateStep(view: CertificateView, settings: Certi
   const installed = await assessInstalledPair(secret, { identity, roots, now, ...(settings.signerProbe ? { signerProbe: settings.signerProbe } : {}) }, deps.crypto);
   const action = plan({ installed, pending, csr: csrObs, retryAt: state.retryAt, now });
   const step = { ...base, decision: action, installed, state, stateProblem };
-  const stateTarget = { namespace: settings.namespace, name: settings.stateSecretName };
+  const stateTarget = { namespace: settings.namespace, name: settings.stateSecretName, identity: identity.username };
   const saveState = (next: PendingState): Pick<CertificateStep, 'write' | 'writesState' | 'next'> => ({
     write: { verb: view.stateSecret ? 'replace' : 'create', kind: 'Secret', body: pendingStateSecret(view.stateSecret, stateTarget, next) },
     writesState: true,
@@ -199,7 +210,7 @@ export async function planCertificateStep(view: CertificateView, settings: Certi
       return { ...step, next: ON_EVENT };
     case 'install': {
       const cert = parseCertificate(issuedCertificatePem(csr)!);
-      const body = desiredTlsSecret(secret, { namespace: settings.namespace, name: settings.secretName }, { certPem: cert.pem, keyPem: issuance!.keyPem, notBefore: cert.notBefore, notAfter: cert.notAfter, issuedAt: now });
+      const body = desiredTlsSecret(secret, { namespace: settings.namespace, name: settings.secretName, identity: identity.username }, { certPem: cert.pem, keyPem: issuance!.keyPem, notBefore: cert.notBefore, notAfter: cert.notAfter, issuedAt: now });
       return {
         ...step,
         write: { verb: secret ? 'replace' : 'create', kind: 'Secret', body },

@@ -5,6 +5,7 @@ import type { ControllerConfig, LeaderElectionDefaults } from '@certscrape/kube-
 import type { MetricsTlsOptions } from '@certscrape/kube-runtime';
 import { parseCommandLine } from '@certscrape/process-kit';
 import type { ParseOutcome } from '@certscrape/process-kit';
+import { readIdentitySetFile } from '@certscrape/kube-runtime';
 import {
   DEFAULT_CLIENT_CA_CONFIGMAP,
   DEFAULT_CLIENT_CERT_SECRET,
@@ -13,6 +14,8 @@ import {
   DEFAULT_SCRAPER_USERNAME,
   KUBE_APISERVER_CLIENT_SIGNER,
   MIN_EXPIRATION_SECONDS,
+  singleIdentitySet,
+  type IdentitySet,
 } from '@certscrape/identity';
 import { OperatorError } from './errors.js';
 
@@ -25,22 +28,33 @@ export const DEFAULT_STATE_SECRET_NAME = 'metrics-client-certs-pending';
 /** Name of the coordination.k8s.io Lease used for leader election. */
 export const DEFAULT_LEASE_NAME = 'certscrape-monitoring-operator';
 
+/** The flags that define the single identity when there is no `--identities-file` (commander's option keys). */
+const SINGLE_IDENTITY_FLAGS = {
+  secretName: '--secret-name',
+  caConfigmapName: '--ca-configmap-name',
+  stateSecretName: '--state-secret-name',
+  scraperIdentity: '--scraper-identity',
+  expirationSeconds: '--expiration-seconds',
+} as const;
+
 /** The operator's own settings (the shared controller settings are runController's `runtime`). */
 export interface OperatorConfig {
-  /** Namespace of the Secret, the ConfigMap and the pending state (and the Lease, unless `--leader-elect-resource-namespace`). Default `monitoring`. */
+  /**
+   * The operator's own namespace: the Lease (unless `--leader-elect-resource-namespace`) and the
+   * record of managed identities live here; without `--identities-file` it is also the single
+   * identity's namespace. Default `monitoring`.
+   */
   readonly namespace: string;
-  /** Secret receiving `tls.crt` + `tls.key`. Default `metrics-client-certs`. */
-  readonly secretName: string;
-  /** ConfigMap receiving `client-ca.crt`. Default `metrics-client-ca`. */
-  readonly caConfigMapName: string;
-  /** Secret holding the pending key and CSR name. Default `metrics-client-certs-pending`. */
-  readonly stateSecretName: string;
-  /** Username the certificate authenticates as. Default `system:serviceaccount:monitoring:prometheus-k8s`. */
-  readonly scraperIdentity: string;
+  /**
+   * The identities to keep valid: from `--identities-file`, or else the single identity of
+   * `--namespace`, `--secret-name`, `--state-secret-name`, `--ca-configmap-name`,
+   * `--scraper-identity` and `--expiration-seconds` (default: today's one identity exactly).
+   */
+  readonly identities: IdentitySet;
+  /** The `--identities-file` the set was read from (undefined = the single-identity flags). */
+  readonly identitiesFile: string | undefined;
   /** CSR signer. Default `kubernetes.io/kube-apiserver-client`. */
   readonly signerName: string;
-  /** Requested lifetime (>= 600). Default 2592000 (30 days); signers may issue less. */
-  readonly expirationSeconds: number;
   /** HTTPS for /metrics (from the metrics-serving flags; undefined = plain HTTP on loopback). */
   readonly metricsTls: MetricsTlsOptions | undefined;
 }
@@ -65,13 +79,17 @@ const leaderElectionDefaults = (namespace: string): LeaderElectionDefaults => ({
 export function buildProgram(): Command {
   const cmd = new Command('certscrape-monitoring-operator')
     .description('Keeps the scraper client certificate Secret valid and mirrors the cluster client CA bundle.')
-    .option('--namespace <name>', 'namespace of the Secret, ConfigMap, pending state and Lease', parseName, DEFAULT_NAMESPACE)
-    .option('--secret-name <name>', 'Secret receiving tls.crt and tls.key', parseName, DEFAULT_SECRET_NAME)
-    .option('--ca-configmap-name <name>', 'ConfigMap receiving client-ca.crt', parseName, DEFAULT_CA_CONFIGMAP_NAME)
-    .option('--state-secret-name <name>', 'Secret holding the pending key and CSR name (read by the operator only)', parseName, DEFAULT_STATE_SECRET_NAME)
-    .option('--scraper-identity <username>', 'username the certificate authenticates as', DEFAULT_SCRAPER_USERNAME)
+    .option('--namespace <name>', 'namespace of the Lease and the managed-identities record; without --identities-file also of the Secret, ConfigMap and pending state', parseName, DEFAULT_NAMESPACE)
+    .option(
+      '--identities-file <path>',
+      'YAML file (kind ScraperIdentities, docs/identities.md) listing every scraper identity to keep valid, each with its own Secret; replaces --secret-name, --ca-configmap-name, --state-secret-name, --scraper-identity and --expiration-seconds',
+    )
+    .option('--secret-name <name>', 'Secret receiving tls.crt and tls.key (single identity)', parseName, DEFAULT_SECRET_NAME)
+    .option('--ca-configmap-name <name>', 'ConfigMap receiving client-ca.crt (single identity)', parseName, DEFAULT_CA_CONFIGMAP_NAME)
+    .option('--state-secret-name <name>', 'Secret holding the pending key and CSR name, read by the operator only (single identity)', parseName, DEFAULT_STATE_SECRET_NAME)
+    .option('--scraper-identity <username>', 'username the certificate authenticates as (single identity)', DEFAULT_SCRAPER_USERNAME)
     .option('--signer-name <name>', 'CSR signer name', KUBE_APISERVER_CLIENT_SIGNER)
-    .option('--expiration-seconds <seconds>', `requested certificate lifetime (>= ${MIN_EXPIRATION_SECONDS})`, parseExpiration, DEFAULT_EXPIRATION_SECONDS);
+    .option('--expiration-seconds <seconds>', `requested certificate lifetime (>= ${MIN_EXPIRATION_SECONDS}; single identity)`, parseExpiration, DEFAULT_EXPIRATION_SECONDS);
   // --kubeconfig, --metrics-*, --health-probe-bind-address, --leader-elect*, --log-level, -v, --version.
   addControllerFlags(cmd, leaderElectionDefaults(DEFAULT_NAMESPACE));
   return cmd.helpOption('-h, --help', 'show this help').allowExcessArguments(false);
@@ -86,9 +104,27 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const program = buildProgram();
   const help = parseCommandLine(program, argv);
   if (help) return help;
-  const o = program.opts<{ namespace: string; secretName: string; caConfigmapName: string; stateSecretName: string; scraperIdentity: string; signerName: string; expirationSeconds: number } & Record<string, unknown>>();
-  if (o.stateSecretName === o.secretName) {
-    throw new OperatorError('OPERATOR_ERR_CONFIG', '--state-secret-name must differ from --secret-name');
+  const o = program.opts<{ namespace: string; identitiesFile?: string; secretName: string; caConfigmapName: string; stateSecretName: string; scraperIdentity: string; signerName: string; expirationSeconds: number } & Record<string, unknown>>();
+  let identities: IdentitySet;
+  if (o.identitiesFile !== undefined) {
+    // One source of truth: a single-identity flag beside the file would silently mean nothing.
+    const explicit = Object.entries(SINGLE_IDENTITY_FLAGS).filter(([key]) => program.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+    if (explicit.length > 0) {
+      throw new OperatorError('OPERATOR_ERR_CONFIG', `--identities-file cannot be combined with ${explicit.join(', ')}: list every identity in the file`);
+    }
+    identities = readIdentitySetFile(o.identitiesFile);
+  } else {
+    if (o.stateSecretName === o.secretName) {
+      throw new OperatorError('OPERATOR_ERR_CONFIG', '--state-secret-name must differ from --secret-name');
+    }
+    identities = singleIdentitySet({
+      namespace: o.namespace,
+      secretName: o.secretName,
+      pendingSecretName: o.stateSecretName,
+      caConfigMapName: o.caConfigmapName,
+      username: o.scraperIdentity,
+      expirationSeconds: o.expirationSeconds,
+    });
   }
   const runtime = controllerRuntimeConfigOf(o, env, leaderElectionDefaults(o.namespace), host);
   return {
@@ -98,13 +134,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       runtime,
       app: {
         namespace: o.namespace,
-        secretName: o.secretName,
-        caConfigMapName: o.caConfigmapName,
-        stateSecretName: o.stateSecretName,
-        scraperIdentity: o.scraperIdentity,
+        identities,
+        identitiesFile: o.identitiesFile,
         signerName: o.signerName,
-        expirationSeconds: o.expirationSeconds,
-        metricsTls: metricsTlsOf(runtime.metricsServing, [o.scraperIdentity]),
+        // Only the first identity (the platform Prometheus) may read the operator's own /metrics:
+        // a tenant's scraper has no business seeing the other identities' state.
+        metricsTls: metricsTlsOf(runtime.metricsServing, [identities.identities[0]!.username]),
       },
     },
   };

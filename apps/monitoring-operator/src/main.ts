@@ -1,4 +1,5 @@
 import { CertificatesV1Api } from '@kubernetes/client-node';
+import { formatNamespacedName } from '@certscrape/identity';
 import { runController } from '@certscrape/kube-runtime';
 import { packageVersion } from '@certscrape/process-kit';
 import { parseConfig, type OperatorConfig } from './config.js';
@@ -16,20 +17,24 @@ await runController<OperatorConfig>({
   probe: (kubeConfig) => kubeConfig.makeApiClient(CertificatesV1Api).listCertificateSigningRequest({ limit: 1, labelSelector: 'certscrape.io/csr-subject=probe' }),
   metricsTls: (config) => config.metricsTls,
   setup: ({ config, kubeConfig, log, events, informer }) => {
-    const metrics = createMetrics();
+    const metrics = createMetrics({ identities: config.identities.identities.map((i) => i.username) });
     const operator = new MonitoringOperator({ kubeConfig, config, log, metrics, events, informer });
     return {
       registry: metrics.registry,
       onLeading: (leading) => void metrics.leader.set(leading ? 1 : 0),
       describe: {
         namespace: config.namespace,
-        targetSecret: config.secretName,
-        caConfigMap: config.caConfigMapName,
-        stateSecret: config.stateSecretName,
-        scraperIdentity: config.scraperIdentity,
-        csrLabel: csrSubjectLabelValue(config.scraperIdentity),
+        identitiesFile: config.identitiesFile,
+        identities: config.identities.identities.map((i) => ({
+          username: i.username,
+          groups: i.groups,
+          secret: formatNamespacedName(i.secret),
+          pendingSecret: formatNamespacedName(i.pendingSecret),
+          caConfigMap: i.caConfigMap && formatNamespacedName(i.caConfigMap),
+          csrLabel: csrSubjectLabelValue(i.username),
+          expirationSeconds: i.expirationSeconds,
+        })),
         signer: config.signerName,
-        expirationSeconds: config.expirationSeconds,
       },
       lead: (signal) => operator.run(signal),
     };

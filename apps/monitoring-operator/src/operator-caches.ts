@@ -1,32 +1,56 @@
 import { CertificatesV1Api, CoreV1Api, type KubeConfig, type KubernetesObject, type V1CertificateSigningRequest, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
+import { CSR_SUBJECT_LABEL, formatNamespacedName, type ConfiguredIdentity, type NamespacedName } from '@certscrape/identity';
 import { createInformer, type Clock, type CreateInformerOptions, type Informer, type Log } from '@certscrape/kube-runtime';
 import { CLIENT_CA_SOURCE } from './ca-mirror.js';
 import { csrSubjectLabelValue } from './csr-object.js';
 
 /** Which objects the operator watches (each informer is scoped to exactly what RBAC grants). */
 export interface CacheScope {
-  readonly namespace: string;
-  readonly secretName: string;
-  readonly caConfigMapName: string;
-  readonly scraperIdentity: string;
+  /** Every configured identity: its Secret is watched (field-selected by name, in its namespace), its CSRs by label. */
+  readonly identities: readonly Pick<ConfiguredIdentity, 'username' | 'secret' | 'caConfigMap'>[];
 }
 
 /** Creates an informer (runController's `informer`, or createInformer over a KubeConfig). */
 export type InformerFactory = <T extends KubernetesObject>(options: CreateInformerOptions<T>) => Informer<T>;
 
-/** Which reconciler an informer event concerns. */
-export type CacheTopic = 'certificate' | 'ca-mirror';
+/**
+ * A work-queue key: one per identity (`certificate:<username>`), one per distinct CA mirror
+ * ConfigMap (`ca-mirror:<namespace>/<name>`), and `identities` (the removed-identities check).
+ * Separate keys are what keeps one identity's failures and backoff away from the others.
+ */
+export type QueueKey = `certificate:${string}` | `ca-mirror:${string}` | 'identities';
+
+/** The queue key of an identity's certificate reconciler. */
+export const certificateKey = (username: string): QueueKey => `certificate:${username}`;
+/** The queue key of the reconciler mirroring the client CA into `ref`. */
+export const caMirrorKey = (ref: NamespacedName): QueueKey => `ca-mirror:${formatNamespacedName(ref)}`;
+
+/** The distinct CA mirror targets of a set of identities, in order of first appearance. */
+export function caMirrorTargets(identities: CacheScope['identities']): NamespacedName[] {
+  const seen = new Map<string, NamespacedName>();
+  for (const id of identities) if (id.caConfigMap && !seen.has(formatNamespacedName(id.caConfigMap))) seen.set(formatNamespacedName(id.caConfigMap), id.caConfigMap);
+  return [...seen.values()];
+}
 
 /**
- * The operator's four informer caches: the target Secret and the CA mirror ConfigMap (each
- * field-selected by name), the client CA source in kube-system (field-selected), and the CSRs
- * of the operator's label. Reconcilers read only from here; nothing is fetched per step.
+ * The value of the CSR informer's label selector: `certscrape.io/csr-subject=<v>` for one identity
+ * (exactly the single-identity operator's selector), `certscrape.io/csr-subject in (<v1>,<v2>)` for several.
+ */
+export function csrLabelSelector(usernames: readonly string[]): string {
+  const values = [...new Set(usernames.map(csrSubjectLabelValue))];
+  return values.length === 1 ? `${CSR_SUBJECT_LABEL}=${values[0]}` : `${CSR_SUBJECT_LABEL} in (${values.join(',')})`;
+}
+
+/**
+ * The operator's informer caches: each identity's target Secret and each CA mirror ConfigMap
+ * (field-selected by name), the client CA source in kube-system (field-selected), and the CSRs of
+ * the operator's labels. Reconcilers read only from here; nothing is fetched per step.
  */
 export class OperatorCaches {
-  private readonly secretInformer: Informer<V1Secret>;
+  private readonly secretInformers = new Map<string, Informer<V1Secret>>();
+  private readonly mirrorInformers = new Map<string, Informer<V1ConfigMap>>();
   private readonly csrInformer: Informer<V1CertificateSigningRequest>;
   private readonly caSourceInformer: Informer<V1ConfigMap>;
-  private readonly caMirrorInformer: Informer<V1ConfigMap>;
   private readonly all: Informer<KubernetesObject>[];
 
   /**
@@ -40,16 +64,23 @@ export class OperatorCaches {
     const { log, clock } = options;
     const createInformerFor = options.informer ?? (<T extends KubernetesObject>(o: CreateInformerOptions<T>) => createInformer<T>(kubeConfig, o));
     const byName = (name: string) => `metadata.name=${name}`;
-    const ns = scope.namespace;
-    this.secretInformer = createInformerFor<V1Secret>({
-      name: 'tls-secret',
-      path: `/api/v1/namespaces/${ns}/secrets`,
-      fieldSelector: byName(scope.secretName),
-      list: () => core.listNamespacedSecret({ namespace: ns, fieldSelector: byName(scope.secretName) }),
-      log,
-      ...(clock ? { clock } : {}),
-    });
-    const labelSelector = `certscrape.io/csr-subject=${csrSubjectLabelValue(scope.scraperIdentity)}`;
+    const single = scope.identities.length === 1;
+    for (const { secret } of scope.identities) {
+      const { namespace, name } = secret;
+      this.secretInformers.set(
+        formatNamespacedName(secret),
+        createInformerFor<V1Secret>({
+          // The single-identity operator's informer names, unchanged.
+          name: single ? 'tls-secret' : `tls-secret:${formatNamespacedName(secret)}`,
+          path: `/api/v1/namespaces/${namespace}/secrets`,
+          fieldSelector: byName(name),
+          list: () => core.listNamespacedSecret({ namespace, fieldSelector: byName(name) }),
+          log,
+          ...(clock ? { clock } : {}),
+        }),
+      );
+    }
+    const labelSelector = csrLabelSelector(scope.identities.map((i) => i.username));
     this.csrInformer = createInformerFor<V1CertificateSigningRequest>({
       name: 'csrs',
       path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
@@ -66,26 +97,43 @@ export class OperatorCaches {
       log,
       ...(clock ? { clock } : {}),
     });
-    this.caMirrorInformer = createInformerFor<V1ConfigMap>({
-      name: 'client-ca-mirror',
-      path: `/api/v1/namespaces/${ns}/configmaps`,
-      fieldSelector: byName(scope.caConfigMapName),
-      list: () => core.listNamespacedConfigMap({ namespace: ns, fieldSelector: byName(scope.caConfigMapName) }),
-      log,
-      ...(clock ? { clock } : {}),
-    });
-    this.all = [this.secretInformer, this.csrInformer, this.caSourceInformer, this.caMirrorInformer] as Informer<KubernetesObject>[];
+    const mirrors = caMirrorTargets(scope.identities);
+    for (const target of mirrors) {
+      const { namespace, name } = target;
+      this.mirrorInformers.set(
+        formatNamespacedName(target),
+        createInformerFor<V1ConfigMap>({
+          name: mirrors.length === 1 ? 'client-ca-mirror' : `client-ca-mirror:${formatNamespacedName(target)}`,
+          path: `/api/v1/namespaces/${namespace}/configmaps`,
+          fieldSelector: byName(name),
+          list: () => core.listNamespacedConfigMap({ namespace, fieldSelector: byName(name) }),
+          log,
+          ...(clock ? { clock } : {}),
+        }),
+      );
+    }
+    this.all = [...this.secretInformers.values(), this.csrInformer, this.caSourceInformer, ...this.mirrorInformers.values()] as Informer<KubernetesObject>[];
   }
 
-  /** Calls `handler` with the reconcilers each event concerns (the CA source feeds both). Register before {@link start}. */
-  onChange(handler: (topic: CacheTopic) => void): void {
-    this.secretInformer.on(() => handler('certificate'));
-    this.csrInformer.on(() => handler('certificate'));
-    this.caSourceInformer.on(() => {
-      handler('ca-mirror');
-      handler('certificate');
+  /**
+   * Calls `handler` with the queue keys each event concerns: a Secret wakes its identity, a CSR
+   * the identities of its label, a mirror its own key, and the CA source every identity and every
+   * mirror. Register before {@link start}.
+   */
+  onChange(handler: (key: QueueKey) => void): void {
+    const identities = this.scope.identities;
+    identities.forEach((id) => this.secretInformers.get(formatNamespacedName(id.secret))!.on(() => handler(certificateKey(id.username))));
+    this.csrInformer.on((e) => {
+      const label = e.object.metadata?.labels?.[CSR_SUBJECT_LABEL];
+      const concerned = identities.filter((id) => csrSubjectLabelValue(id.username) === label);
+      for (const id of concerned.length > 0 ? concerned : identities) handler(certificateKey(id.username));
     });
-    this.caMirrorInformer.on(() => handler('ca-mirror'));
+    const mirrors = caMirrorTargets(identities);
+    this.caSourceInformer.on(() => {
+      for (const m of mirrors) handler(caMirrorKey(m));
+      for (const id of identities) handler(certificateKey(id.username));
+    });
+    for (const m of mirrors) this.mirrorInformers.get(formatNamespacedName(m))!.on(() => handler(caMirrorKey(m)));
   }
 
   start(): void {
@@ -106,12 +154,12 @@ export class OperatorCaches {
     await Promise.all(this.all.map((i) => i.stop()));
   }
 
-  /** The target Secret, or undefined. */
-  secret(): V1Secret | undefined {
-    return this.secretInformer.get(this.scope.secretName, this.scope.namespace);
+  /** An identity's target Secret, or undefined (only configured Secrets are watched). */
+  secret(ref: NamespacedName): V1Secret | undefined {
+    return this.secretInformers.get(formatNamespacedName(ref))?.get(ref.name, ref.namespace);
   }
 
-  /** A CSR of the operator's label, or undefined. */
+  /** A CSR of the operator's labels, or undefined. */
   csr(name: string): V1CertificateSigningRequest | undefined {
     return this.csrInformer.get(name);
   }
@@ -121,8 +169,8 @@ export class OperatorCaches {
     return this.caSourceInformer.get(CLIENT_CA_SOURCE.name, CLIENT_CA_SOURCE.namespace);
   }
 
-  /** The mirror ConfigMap, or undefined. */
-  caMirror(): V1ConfigMap | undefined {
-    return this.caMirrorInformer.get(this.scope.caConfigMapName, this.scope.namespace);
+  /** A mirror ConfigMap, or undefined. */
+  caMirror(ref: NamespacedName): V1ConfigMap | undefined {
+    return this.mirrorInformers.get(formatNamespacedName(ref))?.get(ref.name, ref.namespace);
   }
 }

@@ -1,21 +1,19 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { createCsrPolicy, DEFAULT_EXPIRATION_SECONDS } from '@certscrape/identity';
+import { createCsrPolicy, DEFAULT_EXPIRATION_SECONDS, type ConfiguredIdentity } from '@certscrape/identity';
 import { createEventRecorder, describeApiError, systemClock, WorkQueue, type BackoffOptions, type Clock, type EventRecorder, type Log } from '@certscrape/kube-runtime';
 import { CaMirrorReconciler } from './ca-mirror-reconciler.js';
 import { CertificateReconciler } from './certificate-reconciler.js';
 import { DEFAULT_ISSUANCE_BACKOFF, DEFAULT_STEP_DEPS, type CertificateStepDeps, type Next } from './certificate-step.js';
 import type { OperatorConfig } from './config.js';
 import { isOperatorError } from './errors.js';
-import type { OperatorMetrics } from './metrics.js';
+import { IdentityRecordReconciler } from './identity-record-reconciler.js';
+import { identityMetrics, type OperatorMetrics } from './metrics.js';
 import { kubernetesObjectWriter } from './object-write.js';
-import { OperatorCaches, type CacheTopic, type InformerFactory } from './operator-caches.js';
+import { caMirrorKey, caMirrorTargets, certificateKey, OperatorCaches, type InformerFactory, type QueueKey } from './operator-caches.js';
 import { PendingStateStore } from './pending-state.js';
 
 /** The part of the configuration the operator uses. */
-export type ControllerConfig = Pick<
-  OperatorConfig,
-  'namespace' | 'secretName' | 'caConfigMapName' | 'stateSecretName' | 'scraperIdentity' | 'signerName' | 'expirationSeconds'
->;
+export type ControllerConfig = Pick<OperatorConfig, 'namespace' | 'identities' | 'signerName'>;
 
 /** Dependencies of {@link MonitoringOperator}; clock and randomness are injectable. */
 export interface ControllerOptions {
@@ -42,11 +40,24 @@ export interface ControllerOptions {
 
 const EVENT_SOURCE = 'certscrape-monitoring-operator';
 
+/** A Log that adds `fields` to every line (one identity's lines carry `identity`). */
+function withFields(log: Log, fields: Record<string, unknown>): Log {
+  return {
+    debug: (o, m) => log.debug({ ...fields, ...o }, m),
+    info: (o, m) => log.info({ ...fields, ...o }, m),
+    warn: (o, m) => log.warn({ ...fields, ...o }, m),
+    error: (o, m) => log.error({ ...fields, ...o }, m),
+  };
+}
+
 /**
- * The monitoring operator while it leads: four informer caches feed one work queue with two
- * keys, `certificate` ({@link CertificateReconciler}) and `ca-mirror` ({@link CaMirrorReconciler}).
- * Each queue item is one observe from the caches and at most one write; waiting is the queue's
- * `addAfter`, never a private timer. API errors are retried with the queue's capped backoff.
+ * The monitoring operator while it leads: informer caches feed one keyed work queue with one key
+ * per identity (`certificate:<username>`, {@link CertificateReconciler}), one per CA mirror
+ * ConfigMap (`ca-mirror:<ns>/<name>`, {@link CaMirrorReconciler}) and `identities` (the
+ * removed-identities check, {@link IdentityRecordReconciler}). Each key has its own retry backoff
+ * and there is a worker per key, so a slow or failing identity never delays another. Each queue
+ * item is one observe from the caches and at most one write; waiting is the queue's `addAfter`,
+ * never a private timer.
  */
 export class MonitoringOperator {
   private readonly caches: OperatorCaches;
@@ -55,8 +66,8 @@ export class MonitoringOperator {
   private readonly random: () => number;
   /** The queue of the current leadership term (a shut-down queue cannot be reused). */
   private queue: WorkQueue | undefined;
-  private readonly store: PendingStateStore;
-  private readonly reconcilers: Readonly<Record<CacheTopic, { reconcile(): Promise<Next> }>>;
+  private readonly stores: PendingStateStore[] = [];
+  private readonly reconcilers = new Map<QueueKey, { reconcile(): Promise<Next> }>();
 
   constructor(private readonly options: ControllerOptions) {
     const { kubeConfig, config: cfg, log, metrics } = options;
@@ -65,39 +76,56 @@ export class MonitoringOperator {
     this.clock = clock;
     this.random = random;
     this.ownsCaches = options.informer === undefined;
-    this.caches = new OperatorCaches(kubeConfig, cfg, { log, clock, ...(options.informer ? { informer: options.informer } : {}) });
+    const identities = cfg.identities.identities;
+    this.caches = new OperatorCaches(kubeConfig, { identities }, { log, clock, ...(options.informer ? { informer: options.informer } : {}) });
     // Events before the first full list would reconcile against a partial view: they are dropped,
-    // and both keys are queued once every cache has synced.
-    this.caches.onChange((topic) => {
-      if (this.caches.synced()) this.queue?.add(topic);
+    // and every key is queued once every cache has synced.
+    this.caches.onChange((key) => {
+      if (this.caches.synced()) this.queue?.add(key);
     });
     const writer = kubernetesObjectWriter(kubeConfig);
-    this.store = new PendingStateStore(kubeConfig.makeApiClient(CoreV1Api), cfg.namespace, cfg.stateSecretName);
-    const policy = createCsrPolicy({ scraperIdentity: cfg.scraperIdentity, signerName: cfg.signerName, maxExpirationSeconds: Math.max(DEFAULT_EXPIRATION_SECONDS, cfg.expirationSeconds) });
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const events = options.events ?? createEventRecorder(kubeConfig, { component: EVENT_SOURCE, log, now: () => new Date(clock.now()) });
     const deps: CertificateStepDeps = { ...DEFAULT_STEP_DEPS, random };
-    this.reconcilers = {
-      certificate: new CertificateReconciler({
-        caches: this.caches,
-        store: this.store,
-        writer,
-        events: options.events ?? createEventRecorder(kubeConfig, { component: EVENT_SOURCE, log, now: () => new Date(clock.now()) }),
-        kubeConfig,
-        settings: {
-          namespace: cfg.namespace,
-          secretName: cfg.secretName,
-          stateSecretName: cfg.stateSecretName,
-          expirationSeconds: cfg.expirationSeconds,
-          policy,
-          backoff: options.issuanceBackoff ?? DEFAULT_ISSUANCE_BACKOFF,
-          maxIdleMs: options.maxIdleMs ?? 3_600_000,
-        },
-        deps,
-        clock,
-        log,
-        metrics,
-      }),
-      'ca-mirror': new CaMirrorReconciler({ caches: this.caches, writer, target: { namespace: cfg.namespace, name: cfg.caConfigMapName }, log, metrics }),
-    };
+    const single = identities.length === 1;
+    for (const id of identities) {
+      this.reconcilers.set(certificateKey(id.username), this.certificateReconciler(id, { core, writer, events, deps, clock, log: single ? log : withFields(log, { identity: id.username }) }));
+    }
+    for (const target of caMirrorTargets(identities)) {
+      this.reconcilers.set(caMirrorKey(target), new CaMirrorReconciler({ caches: this.caches, writer, target, log, metrics }));
+    }
+    this.reconcilers.set('identities', new IdentityRecordReconciler({ core, writer, events, namespace: cfg.namespace, identities, log }));
+  }
+
+  private certificateReconciler(
+    id: ConfiguredIdentity,
+    shared: { core: CoreV1Api; writer: ReturnType<typeof kubernetesObjectWriter>; events: EventRecorder; deps: CertificateStepDeps; clock: Clock; log: Log },
+  ): CertificateReconciler {
+    const { kubeConfig, config: cfg, metrics } = this.options;
+    const store = new PendingStateStore(shared.core, id.pendingSecret.namespace, id.pendingSecret.name);
+    this.stores.push(store);
+    // This identity's own policy: its CSRs name exactly it, and its issued certificates are checked against it.
+    const policy = createCsrPolicy({ scraperIdentity: { username: id.username, groups: id.groups }, signerName: cfg.signerName, maxExpirationSeconds: Math.max(DEFAULT_EXPIRATION_SECONDS, id.expirationSeconds) });
+    return new CertificateReconciler({
+      caches: this.caches,
+      store,
+      writer: shared.writer,
+      events: shared.events,
+      kubeConfig,
+      settings: {
+        namespace: id.secret.namespace,
+        secretName: id.secret.name,
+        stateSecretName: id.pendingSecret.name,
+        expirationSeconds: id.expirationSeconds,
+        policy,
+        backoff: this.options.issuanceBackoff ?? DEFAULT_ISSUANCE_BACKOFF,
+        maxIdleMs: this.options.maxIdleMs ?? 3_600_000,
+      },
+      deps: shared.deps,
+      clock: shared.clock,
+      log: shared.log,
+      metrics: identityMetrics(metrics, id.username),
+    });
   }
 
   /** True once every cache has listed at least once. */
@@ -110,25 +138,25 @@ export class MonitoringOperator {
     const { log, metrics } = this.options;
     const queue = new WorkQueue({ backoff: { initialMs: 500, maxMs: 30_000 }, clock: this.clock, random: this.random });
     this.queue = queue;
-    // Another replica may have led meanwhile: read the pending state afresh in every term.
-    this.store.invalidate();
+    // Another replica may have led meanwhile: read the pending states afresh in every term.
+    for (const store of this.stores) store.invalidate();
     const onAbort = () => queue.shutDown();
     signal.addEventListener('abort', onAbort, { once: true });
     if (this.ownsCaches) this.caches.start();
     try {
       await this.caches.waitForSync(signal);
       if (signal.aborted) return;
-      queue.add('ca-mirror');
-      queue.add('certificate');
+      for (const key of this.reconcilers.keys()) queue.add(key);
       await queue.run(
-        2,
+        // A worker per key: a reconcile stuck on a slow API call holds only its own key.
+        this.reconcilers.size,
         async (key) => {
-          const next = await this.reconcilers[key as CacheTopic].reconcile();
+          const next = await this.reconcilers.get(key as QueueKey)!.reconcile();
           if (next.after === 'now') queue.add(key);
           else if (next.after === 'delay') queue.addAfter(key, next.ms + 10);
         },
         (key, err, retryInMs) => {
-          metrics.errors.inc({ operation: key === 'ca-mirror' ? 'ca-mirror' : 'reconcile' });
+          metrics.errors.inc({ operation: key.startsWith('ca-mirror:') ? 'ca-mirror' : key === 'identities' ? 'identities' : 'reconcile' });
           log.warn({ key, error: describeError(err), retryInMs }, 'reconcile failed; retrying');
         },
       );

@@ -40,6 +40,12 @@ const A = {
   failures: 'certscrape.io/failures',
   retryAt: 'certscrape.io/retry-at',
 } as const;
+/**
+ * Annotation on both Secrets the operator writes for an identity (the pair and the pending state):
+ * the username whose pair it holds. A label cannot carry a username (`:` is not a label character).
+ * The operator never writes a pair into a Secret marked as another identity's.
+ */
+export const IDENTITY_ANNOTATION = 'certscrape.io/identity';
 /** Label on the objects the operator owns. */
 export const MANAGED_BY_LABEL = { 'app.kubernetes.io/managed-by': 'certscrape-monitoring-operator' } as const;
 
@@ -94,11 +100,13 @@ export function decodePendingState(secret: Pick<V1Secret, 'data' | 'metadata'> |
 
 /**
  * The whole pending-state Secret to write for `state` (default
- * `monitoring/metrics-client-certs-pending`, type Opaque): a create when there is none yet,
+ * `monitoring/metrics-client-certs-pending`, type Opaque, marked with `target.identity`): a create when there is none yet,
  * otherwise a replace guarded by the resourceVersion of `existing`. Pure.
  */
-export function pendingStateSecret(existing: V1Secret | undefined, target: { readonly namespace: string; readonly name: string }, state: PendingState): V1Secret {
-  const { data, annotations } = encodePendingState(state);
+export function pendingStateSecret(existing: V1Secret | undefined, target: { readonly namespace: string; readonly name: string; readonly identity?: string }, state: PendingState): V1Secret {
+  const encoded = encodePendingState(state);
+  const data = encoded.data;
+  const annotations = target.identity !== undefined ? { ...encoded.annotations, [IDENTITY_ANNOTATION]: target.identity } : encoded.annotations;
   const rv = existing?.metadata?.resourceVersion;
   return {
     apiVersion: 'v1',

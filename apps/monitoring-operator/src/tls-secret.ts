@@ -2,7 +2,12 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION } from '@certscrape/identity';
 import { OperatorError } from './errors.js';
 import { ISSUED_AT_ANNOTATION } from './installed-pair.js';
-import { MANAGED_BY_LABEL } from './pending-state.js';
+import { IDENTITY_ANNOTATION, MANAGED_BY_LABEL } from './pending-state.js';
+
+/** The identity a Secret is marked as holding (`certscrape.io/identity`), or undefined. */
+export function secretIdentity(secret: V1Secret | undefined): string | undefined {
+  return secret?.metadata?.annotations?.[IDENTITY_ANNOTATION];
+}
 
 /** The Secret type the pair is written as. */
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
@@ -19,13 +24,14 @@ export interface PairToInstall {
 
 /**
  * The full Secret to write: `tls.crt` and `tls.key` together with the
- * `certscrape.io/not-before`/`not-after`/`issued-at` annotations, in ONE object, so a
+ * `certscrape.io/not-before`/`not-after`/`issued-at` annotations (and `certscrape.io/identity`
+ * when `target.identity` is given), in ONE object, so a
  * reader never sees a new cert with an old key. Other labels, annotations and data
  * keys of an existing Secret are kept, and its resourceVersion guards the update.
  * Throws `OPERATOR_ERR_SECRET_TYPE` when the existing Secret is not `kubernetes.io/tls`
  * (the type is immutable, and deleting the Secret is never an option).
  */
-export function desiredTlsSecret(existing: V1Secret | undefined, target: { readonly namespace: string; readonly name: string }, pair: PairToInstall): V1Secret {
+export function desiredTlsSecret(existing: V1Secret | undefined, target: { readonly namespace: string; readonly name: string; readonly identity?: string }, pair: PairToInstall): V1Secret {
   if (existing && existing.type !== undefined && existing.type !== TLS_SECRET_TYPE) {
     throw new OperatorError('OPERATOR_ERR_SECRET_TYPE', `Secret ${target.namespace}/${target.name} has type ${existing.type}, want ${TLS_SECRET_TYPE}`);
   }
@@ -44,6 +50,7 @@ export function desiredTlsSecret(existing: V1Secret | undefined, target: { reado
         [NOT_BEFORE_ANNOTATION]: pair.notBefore.toISOString(),
         [NOT_AFTER_ANNOTATION]: pair.notAfter.toISOString(),
         [ISSUED_AT_ANNOTATION]: pair.issuedAt.toISOString(),
+        ...(target.identity !== undefined ? { [IDENTITY_ANNOTATION]: target.identity } : {}),
       },
     },
     data: {

@@ -93,15 +93,30 @@ export class OperatorProc extends Proc {
     return { health: String(line['healthUrl']), metrics: String(line['metricsUrl']) };
   }
 
-  /** The value of one metric sample (`name{labels}`), or undefined. */
+  /**
+   * The value of the first metric sample matching `name{labels}`: the sample must carry every
+   * label given (in any order) and may carry more (the per-identity `identity` label), or undefined.
+   */
   async metric(sample: string): Promise<number | undefined> {
     const { metrics } = await this.urls();
     const text = await (await fetch(`${metrics}/metrics`)).text();
+    const want = parseSample(sample);
     for (const line of text.split('\n')) {
-      if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
+      if (line.startsWith('#') || line.trim() === '') continue;
+      const cut = line.lastIndexOf(' ');
+      const got = parseSample(line.slice(0, cut));
+      if (got.name === want.name && Object.entries(want.labels).every(([k, v]) => got.labels[k] === v)) return Number(line.slice(cut + 1));
     }
     return undefined;
   }
+}
+
+function parseSample(sample: string): { name: string; labels: Record<string, string> } {
+  const brace = sample.indexOf('{');
+  if (brace < 0) return { name: sample, labels: {} };
+  const labels: Record<string, string> = {};
+  for (const m of sample.slice(brace + 1, sample.lastIndexOf('}')).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = m[2]!;
+  return { name: sample.slice(0, brace), labels };
 }
 
 /** Spawns the built operator bin with the SA kubeconfig, probes on 127.0.0.1:0. */
