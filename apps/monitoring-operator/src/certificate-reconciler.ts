@@ -4,11 +4,13 @@ import type { Clock, EventRecorder, Log } from '@certscrape/kube-runtime';
 import type { BackoffOptions } from '@certscrape/kube-runtime';
 import { planCertificateStep, type CertificateStep, type CertificateStepDeps, type Next } from './certificate-step.js';
 import { supportsExpirationSeconds } from './csr-object.js';
+import { assessStall, ISSUANCE_STALLED_REASON, stallMessage } from './issuance-stall.js';
 import type { IdentityMetrics } from './metrics.js';
 import { describeWrite, type ObjectWriter } from './object-write.js';
 import type { OperatorCaches } from './operator-caches.js';
 import type { PendingStateStore } from './pending-state.js';
 import type { InstalledPair } from './plan.js';
+import type { SignerProbePolicy } from './signer-rotation.js';
 
 /** What the certificate reconciler needs. */
 export interface CertificateReconcilerOptions {
@@ -17,7 +19,7 @@ export interface CertificateReconcilerOptions {
   readonly writer: ObjectWriter;
   readonly events: EventRecorder;
   readonly kubeConfig: KubeConfig;
-  readonly settings: { readonly namespace: string; readonly secretName: string; readonly stateSecretName: string; readonly expirationSeconds: number; readonly policy: CsrPolicy; readonly backoff: BackoffOptions; readonly maxIdleMs: number };
+  readonly settings: { readonly namespace: string; readonly secretName: string; readonly stateSecretName: string; readonly expirationSeconds: number; readonly policy: CsrPolicy; readonly backoff: BackoffOptions; readonly maxIdleMs: number; readonly issuanceStallMs: number; readonly signerProbe?: SignerProbePolicy };
   readonly deps: CertificateStepDeps;
   readonly clock: Clock;
   readonly log: Log;
@@ -38,6 +40,8 @@ export class CertificateReconciler {
   private expirationSupported: boolean | undefined;
   private lastBlocked: string | undefined;
   private lastAwaitLogged: string | undefined;
+  /** The CSR whose stall was last surfaced (one Event per stalled issuance). */
+  private lastStalled: string | undefined;
 
   constructor(options: CertificateReconcilerOptions) {
     this.o = options;
@@ -58,6 +62,7 @@ export class CertificateReconciler {
     if (step.decision.type === 'blocked') return this.blocked(step);
     this.lastBlocked = undefined;
     this.recordInstalled(step.installed!);
+    const stallNext = await this.stall(step);
     log.debug({ action: step.decision.type, installed: step.installed?.state, pending: step.state.issuance?.csrName, write: step.write && describeWrite(step.write) }, 'planned');
     if (step.write) {
       const outcome = await this.o.writer.apply(step.write);
@@ -71,7 +76,28 @@ export class CertificateReconciler {
     } else {
       this.waiting(step);
     }
-    return step.next;
+    // Waiting for a watch event that may never come (kube-controller-manager down): look again when the issuance would stall.
+    return step.next.after === 'event' && !step.write && stallNext ? stallNext : step.next;
+  }
+
+  /** Surfaces a stalled issuance (gauge; one Warning Event per CSR) and returns when to look again while one is pending. */
+  private async stall(step: CertificateStep): Promise<Next | undefined> {
+    const now = new Date(this.o.clock.now());
+    const s = assessStall(step.state.issuance, now, this.o.settings.issuanceStallMs);
+    this.o.metrics.issuanceStalled.set(s.state === 'stalled' ? 1 : 0);
+    if (s.state === 'pending') return { after: 'delay', ms: Math.max(0, s.stallAt.getTime() - now.getTime()) };
+    if (s.state !== 'stalled') {
+      if (this.lastStalled) this.o.log.info({ csr: this.lastStalled }, 'stalled issuance caught up');
+      this.lastStalled = undefined;
+      return undefined;
+    }
+    if (this.lastStalled !== s.csrName) {
+      this.lastStalled = s.csrName;
+      const installed = step.installed?.state === 'valid' ? step.installed.notAfter : undefined;
+      this.o.log.warn({ csr: s.csrName, pendingSeconds: Math.round(s.sinceMs / 1000), installedNotAfter: installed?.toISOString() }, 'issuance stalled; keeping the installed pair');
+      await this.event(this.secret(), { type: 'Warning', reason: ISSUANCE_STALLED_REASON, message: stallMessage(s, installed) });
+    }
+    return undefined;
   }
 
   private async blocked(step: CertificateStep): Promise<Next> {
@@ -155,6 +181,7 @@ export class CertificateReconciler {
       m.certificateNotAfter.set(installed.notAfter.getTime() / 1000);
       m.certificateNotBefore.set(installed.notBefore.getTime() / 1000);
       m.rotationDeadline.set(installed.rotateAt.getTime() / 1000);
+      m.signerRotationPending.set(installed.signer.state === 'rotating' ? 1 : 0);
     } else {
       m.certificateNotAfter.set(0);
     }

@@ -25,7 +25,7 @@ const codeOf = (f: () => unknown): string | undefined => {
 describe('parseConfig', () => {
   it('has the design.md defaults', () => {
     const { app, runtime } = cfg([]);
-    expect(app).toMatchObject({ namespace: 'monitoring', signerName: 'kubernetes.io/kube-apiserver-client', identitiesFile: undefined });
+    expect(app).toMatchObject({ namespace: 'monitoring', signerName: 'kubernetes.io/kube-apiserver-client', identitiesFile: undefined, issuanceStallSeconds: 300, signerProbeSeconds: 300 });
     // Without --identities-file: exactly today's single identity.
     expect(app.identities).toEqual({
       identities: [
@@ -69,6 +69,13 @@ describe('parseConfig', () => {
     expect(runtime).toMatchObject({ kubeconfig: '/k', metricsBindAddress: '127.0.0.1:9090', healthProbeBindAddress: '0' });
     expect(app.metricsTls).toBeUndefined();
   });
+  it('reads --issuance-stall-seconds and --signer-probe-seconds; 0 or a non-number is a flag error', () => {
+    expect(cfg(['--issuance-stall-seconds', '30', '--signer-probe-seconds', '15']).app).toMatchObject({ issuanceStallSeconds: 30, signerProbeSeconds: 15 });
+    for (const bad of ['0', '-1', '1.5', 'x']) {
+      expect(codeOf(() => parse(['--issuance-stall-seconds', bad]))).toBe('PROCESS_KIT_ERR_FLAGS');
+      expect(codeOf(() => parse(['--signer-probe-seconds', bad]))).toBe('PROCESS_KIT_ERR_FLAGS');
+    }
+  });
   it('if --expiration-seconds is below 600, it is a flag error (exit 2)', () => {
     expect(codeOf(() => parse(['--expiration-seconds', '599']))).toBe('PROCESS_KIT_ERR_FLAGS');
   });
@@ -82,7 +89,7 @@ describe('parseConfig', () => {
     const r = parse(['--help']);
     expect(r.kind).toBe('print');
     const text = r.kind === 'print' ? r.text : '';
-    for (const flag of ['--kubeconfig', '--namespace', '--identities-file', '--secret-name', '--ca-configmap-name', '--state-secret-name', '--scraper-identity', '--signer-name', '--expiration-seconds', '--leader-elect', '--metrics-bind-address', '--metrics-client-ca-file', '--health-probe-bind-address', '--log-level', '--version', '--help']) {
+    for (const flag of ['--kubeconfig', '--namespace', '--identities-file', '--secret-name', '--ca-configmap-name', '--state-secret-name', '--scraper-identity', '--signer-name', '--expiration-seconds', '--issuance-stall-seconds', '--signer-probe-seconds', '--leader-elect', '--metrics-bind-address', '--metrics-client-ca-file', '--health-probe-bind-address', '--log-level', '--version', '--help']) {
       expect(text).toContain(flag);
     }
   });

@@ -18,6 +18,8 @@ import {
   type IdentitySet,
 } from '@certscrape/identity';
 import { OperatorError } from './errors.js';
+import { DEFAULT_ISSUANCE_STALL_SECONDS } from './issuance-stall.js';
+import { DEFAULT_SIGNER_PROBE } from './signer-rotation.js';
 
 /** Name of the Secret holding the scraper's client pair (design.md). */
 export const DEFAULT_SECRET_NAME = DEFAULT_CLIENT_CERT_SECRET;
@@ -55,6 +57,10 @@ export interface OperatorConfig {
   readonly identitiesFile: string | undefined;
   /** CSR signer. Default `kubernetes.io/kube-apiserver-client`. */
   readonly signerName: string;
+  /** A pending issuance not issued after this long is surfaced (Event IssuanceStalled, gauge issuance_stalled). Default 300. */
+  readonly issuanceStallSeconds: number;
+  /** While the client CA bundle holds a CA newer than the installed certificate's issuer: at most one re-issue this long after the last install. Default 300. */
+  readonly signerProbeSeconds: number;
   /** HTTPS for /metrics (from the metrics-serving flags; undefined = plain HTTP on loopback). */
   readonly metricsTls: MetricsTlsOptions | undefined;
 }
@@ -64,6 +70,11 @@ function parseExpiration(value: string): number {
   const n = Number(value);
   if (n < MIN_EXPIRATION_SECONDS) throw new InvalidArgumentError(`must be at least ${MIN_EXPIRATION_SECONDS}`);
   return n;
+}
+
+function parsePositiveSeconds(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError(`expected whole seconds >= 1, got ${JSON.stringify(value)}`);
+  return Number(value);
 }
 
 function parseName(value: string): string {
@@ -89,7 +100,19 @@ export function buildProgram(): Command {
     .option('--state-secret-name <name>', 'Secret holding the pending key and CSR name, read by the operator only (single identity)', parseName, DEFAULT_STATE_SECRET_NAME)
     .option('--scraper-identity <username>', 'username the certificate authenticates as (single identity)', DEFAULT_SCRAPER_USERNAME)
     .option('--signer-name <name>', 'CSR signer name', KUBE_APISERVER_CLIENT_SIGNER)
-    .option('--expiration-seconds <seconds>', `requested certificate lifetime (>= ${MIN_EXPIRATION_SECONDS}; single identity)`, parseExpiration, DEFAULT_EXPIRATION_SECONDS);
+    .option('--expiration-seconds <seconds>', `requested certificate lifetime (>= ${MIN_EXPIRATION_SECONDS}; single identity)`, parseExpiration, DEFAULT_EXPIRATION_SECONDS)
+    .option(
+      '--issuance-stall-seconds <seconds>',
+      'a pending CSR not issued after this long is reported: Warning Event IssuanceStalled on the Secret, gauge certscrape_monitoring_operator_issuance_stalled=1 (the installed pair is kept)',
+      parsePositiveSeconds,
+      DEFAULT_ISSUANCE_STALL_SECONDS,
+    )
+    .option(
+      '--signer-probe-seconds <seconds>',
+      "while the client CA bundle holds a CA newer than the installed certificate's issuer (a signer CA rotation), re-issue at most once this long after the last install (docs/ca-rotation.md)",
+      parsePositiveSeconds,
+      DEFAULT_SIGNER_PROBE.intervalMs / 1000,
+    );
   // --kubeconfig, --metrics-*, --health-probe-bind-address, --leader-elect*, --log-level, -v, --version.
   addControllerFlags(cmd, leaderElectionDefaults(DEFAULT_NAMESPACE));
   return cmd.helpOption('-h, --help', 'show this help').allowExcessArguments(false);
@@ -104,7 +127,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const program = buildProgram();
   const help = parseCommandLine(program, argv);
   if (help) return help;
-  const o = program.opts<{ namespace: string; identitiesFile?: string; secretName: string; caConfigmapName: string; stateSecretName: string; scraperIdentity: string; signerName: string; expirationSeconds: number } & Record<string, unknown>>();
+  const o = program.opts<{ namespace: string; identitiesFile?: string; secretName: string; caConfigmapName: string; stateSecretName: string; scraperIdentity: string; signerName: string; expirationSeconds: number; issuanceStallSeconds: number; signerProbeSeconds: number } & Record<string, unknown>>();
   let identities: IdentitySet;
   if (o.identitiesFile !== undefined) {
     // One source of truth: a single-identity flag beside the file would silently mean nothing.
@@ -137,6 +160,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
         identities,
         identitiesFile: o.identitiesFile,
         signerName: o.signerName,
+        issuanceStallSeconds: o.issuanceStallSeconds,
+        signerProbeSeconds: o.signerProbeSeconds,
         // Only the first identity (the platform Prometheus) may read the operator's own /metrics:
         // a tenant's scraper has no business seeing the other identities' state.
         metricsTls: metricsTlsOf(runtime.metricsServing, [identities.identities[0]!.username]),

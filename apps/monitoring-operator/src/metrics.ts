@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AbandonOutcome, IssueReason } from './plan.js';
+import { ISSUE_REASONS, type AbandonOutcome, type IssueReason } from './plan.js';
 
 /**
  * Every metric the operator exports, on its own registry. The per-certificate metrics carry an
@@ -14,7 +14,7 @@ export interface OperatorMetrics {
   readonly certificateNotBefore: Gauge<'identity'>;
   /** `..._rotation_deadline_timestamp_seconds{identity}`: when the installed certificate will be replaced. */
   readonly rotationDeadline: Gauge<'identity'>;
-  /** `..._rotations_total{identity,reason}`: pairs written, by why the issuance started (missing, unusable, rotation-due). */
+  /** `..._rotations_total{identity,reason}`: pairs written, by why the issuance started (missing, unusable, rotation-due, signer-rotated). */
   readonly rotations: Counter<'identity' | 'reason'>;
   /** `..._csr_outcomes_total{identity,outcome}`: issued, denied, failed, rejected, vanished, incompatible. */
   readonly csrOutcomes: Counter<'identity' | 'outcome'>;
@@ -28,6 +28,10 @@ export interface OperatorMetrics {
   readonly consecutiveFailures: Gauge<'identity'>;
   /** `..._leader`: 1 while this replica leads. */
   readonly leader: Gauge;
+  /** `..._issuance_stalled{identity}`: 1 while a pending issuance has gone unissued for longer than --issuance-stall-seconds. */
+  readonly issuanceStalled: Gauge<'identity'>;
+  /** `..._signer_rotation_pending{identity}`: 1 while the client CA bundle holds a CA newer than the installed certificate's issuer (do not remove the old CA yet). */
+  readonly signerRotationPending: Gauge<'identity'>;
 }
 
 /** One identity's view of the per-certificate metrics: the `identity` label is already set. */
@@ -39,13 +43,15 @@ export interface IdentityMetrics {
   readonly csrsCreated: { inc(): void };
   readonly rotations: { inc(labels: { reason: IssueReason }): void };
   readonly csrOutcomes: { inc(labels: { outcome: 'issued' | AbandonOutcome }): void };
+  readonly issuanceStalled: { set(value: number): void };
+  readonly signerRotationPending: { set(value: number): void };
   /** Shared by every identity (not labelled by identity). */
   readonly errors: OperatorMetrics['errors'];
 }
 
 const P = 'certscrape_monitoring_operator_';
 const OUTCOMES = ['issued', 'denied', 'failed', 'rejected', 'vanished', 'incompatible'] as const satisfies readonly ('issued' | AbandonOutcome)[];
-const REASONS = ['missing', 'unusable', 'rotation-due'] as const satisfies readonly IssueReason[];
+const REASONS: readonly IssueReason[] = ISSUE_REASONS;
 
 /**
  * Creates the metrics on a fresh registry (plus the default process metrics unless disabled).
@@ -69,11 +75,20 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean; read
     caBundleUpdates: new Counter({ name: `${P}ca_bundle_updates_total`, help: 'Writes of the mirrored client CA bundle ConfigMaps.', registers }),
     consecutiveFailures: new Gauge({ name: `${P}issuance_failures`, help: 'Consecutive failed issuances (drives the retry backoff), by identity.', labelNames: identity, registers }),
     leader: new Gauge({ name: `${P}leader`, help: '1 while this replica is the leader.', registers }),
+    issuanceStalled: new Gauge({ name: `${P}issuance_stalled`, help: '1 while a pending issuance has not been issued for longer than --issuance-stall-seconds (the installed pair is kept), by identity.', labelNames: identity, registers }),
+    signerRotationPending: new Gauge({
+      name: `${P}signer_rotation_pending`,
+      help: "1 while the client CA bundle holds a CA newer than the installed certificate's issuer (the Secret has not caught up with a signer CA rotation), by identity.",
+      labelNames: identity,
+      registers,
+    }),
   };
   for (const username of options.identities ?? []) {
     for (const outcome of OUTCOMES) m.csrOutcomes.inc({ identity: username, outcome }, 0);
     for (const reason of REASONS) m.rotations.inc({ identity: username, reason }, 0);
     m.csrsCreated.inc({ identity: username }, 0);
+    m.issuanceStalled.set({ identity: username }, 0);
+    m.signerRotationPending.set({ identity: username }, 0);
   }
   for (const operation of ['reconcile', 'ca-mirror', 'event', 'cleanup', 'identities']) m.errors.inc({ operation }, 0);
   return m;
@@ -90,6 +105,8 @@ export function identityMetrics(m: OperatorMetrics, username: string): IdentityM
     csrsCreated: { inc: () => m.csrsCreated.inc({ identity }) },
     rotations: { inc: ({ reason }) => m.rotations.inc({ identity, reason }) },
     csrOutcomes: { inc: ({ outcome }) => m.csrOutcomes.inc({ identity, outcome }) },
+    issuanceStalled: { set: (v) => m.issuanceStalled.set({ identity }, v) },
+    signerRotationPending: { set: (v) => m.signerRotationPending.set({ identity }, v) },
     errors: m.errors,
   };
 }

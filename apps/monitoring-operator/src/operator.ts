@@ -5,6 +5,7 @@ import { CaMirrorReconciler } from './ca-mirror-reconciler.js';
 import { CertificateReconciler } from './certificate-reconciler.js';
 import { DEFAULT_ISSUANCE_BACKOFF, DEFAULT_STEP_DEPS, type CertificateStepDeps, type Next } from './certificate-step.js';
 import type { OperatorConfig } from './config.js';
+import { DEFAULT_SIGNER_PROBE } from './signer-rotation.js';
 import { isOperatorError } from './errors.js';
 import { IdentityRecordReconciler } from './identity-record-reconciler.js';
 import { identityMetrics, type OperatorMetrics } from './metrics.js';
@@ -13,7 +14,7 @@ import { caMirrorKey, caMirrorTargets, certificateKey, OperatorCaches, type Info
 import { PendingStateStore } from './pending-state.js';
 
 /** The part of the configuration the operator uses. */
-export type ControllerConfig = Pick<OperatorConfig, 'namespace' | 'identities' | 'signerName'>;
+export type ControllerConfig = Pick<OperatorConfig, 'namespace' | 'identities' | 'signerName' | 'issuanceStallSeconds' | 'signerProbeSeconds'>;
 
 /** Dependencies of {@link MonitoringOperator}; clock and randomness are injectable. */
 export interface ControllerOptions {
@@ -120,6 +121,8 @@ export class MonitoringOperator {
         policy,
         backoff: this.options.issuanceBackoff ?? DEFAULT_ISSUANCE_BACKOFF,
         maxIdleMs: this.options.maxIdleMs ?? 3_600_000,
+        issuanceStallMs: cfg.issuanceStallSeconds * 1000,
+        signerProbe: { ...DEFAULT_SIGNER_PROBE, intervalMs: cfg.signerProbeSeconds * 1000 },
       },
       deps: shared.deps,
       clock: shared.clock,
