@@ -1,0 +1,321 @@
+// The fault matrix of issue 18 as a library: one real control plane, the real csr-approver (two
+// replicas, leader election) and monitoring-operator processes, real targets in a network
+// namespace scraped by a real Prometheus through both certificate paths — and one fault after
+// another, each a phase with its own numbers. Every fault is driven as a black box: processes are
+// stopped, frozen or SIGKILLed by pid, objects are changed through the Kubernetes API, and the
+// steps of an issuance are observed by watching the objects the operator writes.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CertificatesV1Api, CoreV1Api, KubeConfig, type V1CertificateSigningRequest, type V1Secret } from '@kubernetes/client-node';
+import { parseCertificate } from '@certscrape/pkcs';
+import type { CleanupStack } from './support/cleanup-stack.js';
+import { startControlPlane } from './support/control-plane.js';
+import { startController, type RunningController } from './support/controller-processes.js';
+import { applyDeployIdentities } from './support/deploy-identities.js';
+import { E2eError } from './support/errors.js';
+import { freePort } from './support/free-port.js';
+import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
+import { ObjectMirror } from './support/object-mirror.js';
+import { watchCsrs, watchSecret, secretData, type ObjectWatch } from './support/object-watch.js';
+import { checkPair, serialOf, type PairVerdict } from './support/pair-check.js';
+import { countScrapes, windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
+import { prometheusConfig } from './support/prometheus-config.js';
+import { PrometheusServer } from './support/prometheus-server.js';
+import { writeReportSections } from './support/report-sections.js';
+import { runCommand } from './support/run-command.js';
+import { CERT_PATHS, scrapeJobs, selector, type TargetName } from './support/scrape-matrix.js';
+import { startScraperProxy } from './support/scraper-proxy-process.js';
+import { scanLogDir } from './support/secret-scan.js';
+import { createServingPki } from './support/serving-pki.js';
+import { startNamespaceTargets } from './support/namespace-targets.js';
+import { waitFor } from './support/wait-for.js';
+import { nodeBin } from './support/workspace-bins.js';
+import { ISSUANCE_STALL_SECONDS, PENDING_CSR_ANNOTATION, type Fault, type FaultContext, type InstalledPair, type Settled } from './faults/fault.js';
+
+const NAMESPACE = 'monitoring';
+const SECRET = 'metrics-client-certs';
+const PENDING_SECRET = 'metrics-client-certs-pending';
+const SCRAPER_IDENTITY = 'system:serviceaccount:monitoring:prometheus-k8s';
+/** The label the operator puts on its CSRs (design.md: a hint for filtering, never a security boundary). */
+const CSR_SUBJECT_LABEL = 'certscrape.io/csr-subject';
+const TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
+const OPERATOR_METRIC = 'certscrape_monitoring_operator_';
+/** Approver leader election, short so a takeover fits in a phase (component-base's rule: lease > renew > 1.2 x retry). */
+const APPROVER_LEASE = ['--leader-elect=true', '--leader-elect-lease-duration=6s', '--leader-elect-renew-deadline=4s', '--leader-elect-retry-period=1s'];
+
+/** One row of `faults` in latest.json. */
+export interface FaultRow {
+  /** Certificate scrapes (direct + through scraper-proxy) of the namespace targets inside the phase. */
+  readonly certScrapes: ScrapeCount;
+  readonly recoverySeconds: number;
+  /** Pairs in the Secret whose key did not match the certificate, among the pairs the operator wrote (every watch event checked). */
+  readonly mismatchedPairs: number;
+  /** The same for pairs the fault itself wrote (only the tampering fault writes any). */
+  readonly faultWrittenMismatchedPairs: number;
+  /** Watch events of the Secret checked inside the phase. */
+  readonly secretEventsChecked: number;
+  readonly byPath: Readonly<Record<'cert' | 'proxy', ScrapeCount>>;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** Options of {@link runFaultMatrix}. */
+export interface FaultMatrixOptions {
+  readonly workDir: string;
+  readonly reportPath: string;
+  /** Prometheus scrape interval (s). Default 2. */
+  readonly intervalSeconds?: number;
+  /** kube-controller-manager --cluster-signing-duration (s). Default 420: with the signer's 5-minute backdate a pair arrives with 2 minutes left and rotates 84–108 s after issuance. */
+  readonly signingDurationSeconds?: number;
+  /** Fewest scrapes per certificate job in each phase. Default 5. */
+  readonly minScrapesPerJob?: number;
+  readonly binDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** What the e2e test checks. */
+export interface FaultMatrixOutcome {
+  readonly rows: Readonly<Record<string, FaultRow>>;
+  /** Every Secret watch event of the whole run, with its verdict. */
+  readonly pairChecks: readonly PairCheck[];
+  readonly stallSurfacing: boolean;
+  readonly logLeaks: number;
+}
+
+/** One watch event of Secret metrics-client-certs and what its pair was. */
+export interface PairCheck {
+  readonly atMs: number;
+  readonly resourceVersion: string;
+  readonly verdict: PairVerdict;
+}
+
+/** Runs every fault of `faults` in order against one system and writes `faults` into the report. */
+export async function runFaultMatrix(options: FaultMatrixOptions, faults: readonly Fault[], cleanup: CleanupStack): Promise<FaultMatrixOutcome> {
+  const log = options.log ?? (() => undefined);
+  const interval = options.intervalSeconds ?? 2;
+  const signing = options.signingDurationSeconds ?? 420;
+  const minScrapes = options.minScrapesPerJob ?? 5;
+  const work = options.workDir;
+  const logs = join(work, 'logs');
+  await mkdir(logs, { recursive: true });
+
+  // ---- the system: control plane reachable from a network namespace, identities from deploy/
+  const plan = netnsPlan(process.pid);
+  const ns = await NetworkNamespace.create(plan);
+  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
+  const cluster = await startControlPlane({ stateDir: join(work, 'cluster'), bindAddress: plan.hostAddress, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}) }, cleanup);
+  const admin = cluster.info.kubeconfig;
+  await applyDeployIdentities(admin);
+  const kcDir = join(work, 'kubeconfigs');
+  await mkdir(kcDir, { recursive: true });
+  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
+  const approverKc = await saKubeconfig(NAMESPACE, 'csr-approver');
+  const operatorKc = await saKubeconfig(NAMESPACE, 'monitoring-operator');
+  const targetKc = await saKubeconfig('certscrape-e2e', 'metrics-target');
+  const kc = new KubeConfig();
+  kc.loadFromFile(admin);
+  const core = kc.makeApiClient(CoreV1Api);
+  const certificates = kc.makeApiClient(CertificatesV1Api);
+
+  // Watches first, so no write of any controller is missed.
+  const csrs = watchCsrs(admin, CSR_SUBJECT_LABEL);
+  const certs = watchSecret(admin, NAMESPACE, SECRET);
+  const pending = watchSecret(admin, NAMESPACE, PENDING_SECRET);
+  for (const w of [csrs, certs, pending] as ObjectWatch<V1Secret | V1CertificateSigningRequest>[]) cleanup.defer('watch', () => w.stop(), () => w.stop());
+  await Promise.all([csrs.synced(), certs.synced(), pending.synced()]);
+  // Every event of the Secret is checked (in order; the check is async, the event is recorded at once).
+  const pairChecks: PairCheck[] = [];
+  let checking = Promise.resolve();
+  certs.subscribe((e) => {
+    const data = secretData(e);
+    const entry = { atMs: e.atMs, resourceVersion: e.object.metadata?.resourceVersion ?? '' };
+    checking = checking.then(async () => {
+      pairChecks.push({ ...entry, verdict: e.type === 'delete' ? 'incomplete' : await checkPair(data['tls.crt'], data['tls.key']) });
+    });
+  });
+
+  const stallSurfacing = (await runCommand([...nodeBin('monitoringOperator'), '--help'])).includes('--issuance-stall-seconds');
+  const operatorArgs = stallSurfacing ? [`--issuance-stall-seconds=${ISSUANCE_STALL_SECONDS}`] : [];
+  log(`monitoring-operator ${stallSurfacing ? `has --issuance-stall-seconds (set to ${ISSUANCE_STALL_SECONDS})` : 'has no --issuance-stall-seconds yet: the stall gauge and Event are not asserted'}`);
+  let approvers: RunningController[] = [];
+  for (let i = 0; i < 2; i++) approvers.push(await startController('csrApprover', { kubeconfig: approverKc, logDir: logs, extraArgs: APPROVER_LEASE }, cleanup));
+  let operator = await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs, extraArgs: operatorArgs }, cleanup);
+
+  // ---- the scraper side: the Secret and ConfigMap projected like volumes, the proxy, the targets, Prometheus
+  const mirror = await ObjectMirror.start({ kind: 'Secret', namespace: NAMESPACE, name: SECRET, keys: ['tls.crt', 'tls.key'], kubeconfig: admin, dir: join(work, 'scraper', SECRET), firstTimeoutMs: 120_000 });
+  cleanup.defer('secret mirror', () => mirror.stop(), () => mirror.stop());
+  const clientCa = await ObjectMirror.start({ kind: 'ConfigMap', namespace: NAMESPACE, name: 'metrics-client-ca', keys: ['client-ca.crt'], kubeconfig: admin, dir: join(work, 'targets', 'metrics-client-ca'), firstTimeoutMs: 90_000 });
+  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
+  const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
+  const targets = await startNamespaceTargets(ns, { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: SCRAPER_IDENTITY }, join(work, 'targets'), cleanup);
+  const scraperDir = join(work, 'scraper');
+  const upstreamCaFile = join(scraperDir, 'upstream-ca.crt');
+  await writeFile(upstreamCaFile, await readFile(serving.caFile, 'utf8'));
+  const tokenFile = join(scraperDir, 'token-unused');
+  await writeFile(tokenFile, '', { mode: 0o600 });
+  const proxy = await startScraperProxy({ certFile: mirror.path('tls.crt'), keyFile: mirror.path('tls.key'), upstreamCaFile, logDir: logs }, cleanup);
+  const jobs = scrapeJobs(targets, CERT_PATHS);
+  const prometheus = await PrometheusServer.start({
+    dir: join(work, 'prometheus'),
+    port: await freePort(),
+    configYaml: prometheusConfig({ jobs, credentials: { certFile: mirror.path('tls.crt'), keyFile: mirror.path('tls.key'), tokenFile, proxyUrl: proxy.proxyUrl }, intervalSeconds: interval }),
+  });
+  cleanup.defer('prometheus', () => prometheus.stop(), () => prometheus.process.killSync());
+  await waitFor(
+    async () => {
+      const up = await prometheus.query('up');
+      return up.length === jobs.length && up.every((s) => s.value === 1) ? true : undefined;
+    },
+    { what: `all ${jobs.length} certificate jobs up`, timeoutMs: 120_000, intervalMs: 500 },
+  );
+  log(`system up: ${jobs.length} Prometheus jobs (${TARGETS.join(', ')} x cert, proxy) every ${interval}s; signing duration ${signing}s; 2 approver replicas, 1 operator`);
+
+  // ---- what faults may do
+  const operatorMetric = async (name: string): Promise<number | undefined> => {
+    const text = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line === undefined ? undefined : Number(line.split(' ').at(-1));
+  };
+  const readPair = async (): Promise<{ certPem: string; keyPem: string } | undefined> => {
+    const d = (await core.readNamespacedSecret({ name: SECRET, namespace: NAMESPACE }).catch(() => undefined))?.data ?? {};
+    const certPem = d['tls.crt'] ? Buffer.from(d['tls.crt'], 'base64').toString('utf8') : '';
+    const keyPem = d['tls.key'] ? Buffer.from(d['tls.key'], 'base64').toString('utf8') : '';
+    return certPem && keyPem ? { certPem, keyPem } : undefined;
+  };
+  const installedPair = async (): Promise<InstalledPair> =>
+    waitFor(
+      async () => {
+        const pair = await readPair();
+        if (!pair) return undefined;
+        const cert = parseCertificate(pair.certPem);
+        // The gauges follow the Secret: wait until they describe this certificate.
+        if ((await operatorMetric(`${OPERATOR_METRIC}certificate_not_after_timestamp_seconds`)) !== cert.notAfter.getTime() / 1000) return undefined;
+        const deadline = await operatorMetric(`${OPERATOR_METRIC}rotation_deadline_timestamp_seconds`);
+        return deadline ? { serial: serialOf(pair.certPem), notAfter: cert.notAfter, rotationDeadline: new Date(deadline * 1000) } : undefined;
+      },
+      { what: 'the installed pair and the operator gauges describing it', timeoutMs: 60_000, intervalMs: 250 },
+    );
+  const csrsLeft = async (): Promise<number> => (await certificates.listCertificateSigningRequest({ labelSelector: CSR_SUBJECT_LABEL })).items.length;
+  const waitSettled = async (notSerial: string | undefined, timeoutMs = 120_000): Promise<Settled> => {
+    const serial = await waitFor(
+      async () => {
+        operator.process.assertRunning();
+        const pair = await readPair();
+        if (!pair || (await checkPair(pair.certPem, pair.keyPem)) !== 'match') return undefined;
+        const s = serialOf(pair.certPem);
+        if (s === notSerial) return undefined;
+        const state = await core.readNamespacedSecret({ name: PENDING_SECRET, namespace: NAMESPACE }).catch(() => undefined);
+        return state?.metadata?.annotations?.[PENDING_CSR_ANNOTATION] ? undefined : s;
+      },
+      { what: `a new matching pair (not serial ${notSerial}) and no issuance pending`, timeoutMs, intervalMs: 250 },
+    );
+    const at = new Date();
+    // The used CSR is deleted right after the install: give that a moment, then count what is left.
+    const left = await waitFor(async () => ((await csrsLeft()) === 0 ? 0 : undefined), { what: 'no CSR left', timeoutMs: 20_000, intervalMs: 250 }).catch(() => csrsLeft());
+    return { at, serial, csrsLeft: left };
+  };
+  const deleteCertSecret = async (): Promise<void> => {
+    await core.deleteNamespacedSecret({ name: SECRET, namespace: NAMESPACE });
+  };
+  const ctx: FaultContext = {
+    cluster,
+    csrs,
+    certs,
+    pending,
+    operator: () => operator,
+    killOperator: () => operator.process.killSync(),
+    restartOperator: async () => {
+      await operator.process.exited;
+      operator = await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs, extraArgs: operatorArgs }, cleanup);
+    },
+    approvers: () => approvers,
+    approverLeader: () =>
+      waitFor(
+        async () => {
+          for (const a of approvers) {
+            if (!a.process.running) continue;
+            const text = await (await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(2000) })).text().catch(() => '');
+            if (/^certscrape_csr_approver_leader 1$/m.test(text)) return a;
+          }
+          return undefined;
+        },
+        { what: 'a csr-approver replica leading', timeoutMs: 60_000, intervalMs: 500 },
+      ),
+    replaceApprover: async (victim) => {
+      victim.process.killSync();
+      await victim.process.exited;
+      approvers = [...approvers.filter((a) => a !== victim), await startController('csrApprover', { kubeconfig: approverKc, logDir: logs, extraArgs: APPROVER_LEASE }, cleanup)];
+    },
+    installedPair,
+    deleteCertSecret,
+    writeCertKey: async (keyPem) => {
+      const secret = await core.readNamespacedSecret({ name: SECRET, namespace: NAMESPACE });
+      secret.data = { ...secret.data, 'tls.key': Buffer.from(keyPem).toString('base64') };
+      const written = await core.replaceNamespacedSecret({ name: SECRET, namespace: NAMESPACE, body: secret });
+      return written.metadata?.resourceVersion ?? '';
+    },
+    waitSettled,
+    freshPairWithMargin: async (marginS) => {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const pair = await installedPair();
+        const margin = (pair.notAfter.getTime() - pair.rotationDeadline.getTime()) / 1000;
+        if (margin >= marginS && pair.rotationDeadline.getTime() - Date.now() > 5000) return pair;
+        log(`  pair ${pair.serial.slice(0, 8)}..: ${margin.toFixed(0)}s between rotation deadline and NotAfter (< ${marginS}s, or deadline too close): re-issuing`);
+        await deleteCertSecret();
+        await waitSettled(pair.serial);
+      }
+      throw new E2eError('E2E_ERR_TIMEOUT', `no pair with ${marginS}s between its rotation deadline and NotAfter after 8 issuances`);
+    },
+    operatorMetric,
+    stallSurfacing,
+    secretEvents: async (reason) =>
+      (await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: `involvedObject.name=${SECRET},reason=${reason}` })).items.filter((e) => e.type === 'Warning').length,
+    log,
+  };
+
+  // ---- the phases
+  const settleMs = Math.ceil(interval * 1500);
+  const rows: Record<string, FaultRow> = {};
+  await waitSettled(undefined);
+  for (const fault of faults) {
+    log(`fault ${fault.key}: ${fault.what}`);
+    const prepared = await fault.prepare?.(ctx);
+    const start = new Date();
+    const outcome = await fault.run(ctx, prepared);
+    // Enough scrapes in the window to count, then let the last ones land before counting.
+    await waitFor(
+      async () => {
+        const fewest = await prometheus.query(`min(count_over_time(up${selector(CERT_PATHS, TARGETS)}[${windowRange({ start, end: new Date() })}]))`);
+        return (fewest[0]?.value ?? 0) >= minScrapes ? true : undefined;
+      },
+      { what: `${minScrapes} scrapes per job in phase ${fault.key}`, timeoutMs: (minScrapes * interval + 60) * 1000, intervalMs: 1000 },
+    );
+    const window: PhaseWindow = { start, end: new Date() };
+    await sleep(settleMs);
+    await checking;
+    const own = new Set(outcome.ownWrites ?? []);
+    const inPhase = pairChecks.filter((c) => c.atMs >= start.getTime() && c.atMs <= window.end.getTime());
+    const row: FaultRow = {
+      certScrapes: await countScrapes(prometheus, CERT_PATHS, TARGETS, window),
+      recoverySeconds: outcome.recoverySeconds,
+      mismatchedPairs: inPhase.filter((c) => c.verdict === 'mismatch' && !own.has(c.resourceVersion)).length,
+      faultWrittenMismatchedPairs: inPhase.filter((c) => c.verdict === 'mismatch' && own.has(c.resourceVersion)).length,
+      secretEventsChecked: inPhase.length,
+      byPath: { cert: await countScrapes(prometheus, ['cert'], TARGETS, window), proxy: await countScrapes(prometheus, ['proxy'], TARGETS, window) },
+      window: { start: start.toISOString(), end: window.end.toISOString() },
+      details: outcome.details,
+    };
+    rows[fault.key] = row;
+    log(`  ${fault.key}: cert scrapes ${row.certScrapes.ok}/${row.certScrapes.total}, recovery ${row.recoverySeconds}s, mismatched pairs ${row.mismatchedPairs} (fault-written ${row.faultWrittenMismatchedPairs}) of ${row.secretEventsChecked} Secret events; ${JSON.stringify(row.details)}`);
+  }
+  await checking;
+  const leaks = scanLogDir(logs);
+  await writeReportSections(options.reportPath, { faults: reportShape(rows) });
+  return { rows, pairChecks, stallSurfacing, logLeaks: leaks.length };
+}
+
+/** `faults` in the issue's shape, with the extra facts beside the three required figures. */
+export function reportShape(rows: Readonly<Record<string, FaultRow>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(rows).map(([k, r]) => [k, { certScrapes: r.certScrapes, recoverySeconds: r.recoverySeconds, mismatchedPairs: r.mismatchedPairs, faultWrittenMismatchedPairs: r.faultWrittenMismatchedPairs, secretEventsChecked: r.secretEventsChecked, byPath: r.byPath, window: r.window, details: r.details }]));
+}
