@@ -201,7 +201,7 @@ spec:
   });
 
   it.each([
-    ['if the kustomization uses patches, refuse', { 'kustomization.yaml': 'resources: []\npatches: []\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if the kustomization uses strategic-merge patches, refuse', { 'kustomization.yaml': 'resources: []\npatchesStrategicMerge: []\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
     ['if an images entry uses newTag and a field kustomize has but the renderer does not, refuse', { 'kustomization.yaml': 'images:\n  - {name: a, tagSuffix: x}\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
     ['if a transformer is not the builtin NamespaceTransformer, refuse', { 'kustomization.yaml': 'transformers: [t.yaml]\n', 't.yaml': 'apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: t}\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
     ['if the NamespaceTransformer would override set namespaces (unsetOnly false), refuse', { 'kustomization.yaml': 'transformers: [t.yaml]\n', 't.yaml': 'apiVersion: builtin\nkind: NamespaceTransformer\nmetadata: {name: t, namespace: n}\nsetRoleBindingSubjects: allServiceAccounts\n' }, 'KUSTOMIZE_ERR_UNSUPPORTED'],
@@ -230,5 +230,51 @@ spec:
     });
     expect(renderKustomization(join(root, 'app')).map(objectId)).toEqual(['/Service//s']);
     expect(codeOf(() => renderKustomization(join(root, 'bad')))).toBe('KUSTOMIZE_ERR_OUTSIDE_ROOT');
+  });
+});
+
+describe('renderKustomization: JSON 6902 patches', () => {
+  const PATCH = [
+    'patches:',
+    '  - target: {kind: Deployment, name: d}',
+    '    patch: |-',
+    '      - op: replace',
+    '        path: /spec/template/spec/containers/0/image',
+    '        value: j',
+    '      - op: add',
+    '        path: /spec/template/spec/containers/0/args',
+    '        value: [--a]',
+    '      - op: add',
+    '        path: /spec/template/spec/containers/0/args/-',
+    '        value: --b',
+    '      - op: add',
+    '        path: /spec/template/spec/containers/0/args/0',
+    '        value: --first',
+    '      - op: remove',
+    '        path: /spec/selector/matchLabels/app',
+    '',
+  ].join('\n');
+
+  it('applies add, replace and remove to the target, in a component over its parent', () => {
+    write({
+      'kustomization.yaml': 'resources: [d.yaml, s.yaml]\ncomponents: [c]\n',
+      'd.yaml': DEPLOYMENT,
+      's.yaml': SERVICE,
+      'c/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n${PATCH}`,
+    });
+    const d = byName(renderKustomization(root), 'Deployment', 'd');
+    expect((d['spec'] as { template: { spec: { containers: unknown[] } } }).template.spec.containers[0]).toEqual({ name: 'c', image: 'j', args: ['--first', '--a', '--b'] });
+    expect((d['spec'] as { selector: object }).selector).toEqual({ matchLabels: {} });
+  });
+  it.each([
+    ['if the target matches nothing, refuse', 'patches:\n  - target: {kind: Deployment, name: nope}\n    patch: "[]"\n', 'KUSTOMIZE_ERR_INVALID'],
+    ['if the target has a label selector, refuse', 'patches:\n  - target: {kind: Deployment, name: d, labelSelector: a=b}\n    patch: "[]"\n', 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if the patch is a strategic merge, refuse', 'patches:\n  - target: {kind: Deployment, name: d}\n    patch: "spec: {replicas: 2}"\n', 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if the patch is a file, refuse', 'patches:\n  - path: p.yaml\n', 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if an operation is not add, replace or remove, refuse', 'patches:\n  - target: {kind: Deployment, name: d}\n    patch: "[{op: move, from: /a, path: /b}]"\n', 'KUSTOMIZE_ERR_UNSUPPORTED'],
+    ['if a path does not exist, refuse', 'patches:\n  - target: {kind: Deployment, name: d}\n    patch: "[{op: replace, path: /spec/nope/x, value: 1}]"\n', 'KUSTOMIZE_ERR_INVALID'],
+  ])('%s', (_sentence, kustomization, code) => {
+    write({ 'kustomization.yaml': `resources: [d.yaml]\n${kustomization}`, 'd.yaml': DEPLOYMENT });
+    expect(codeOf(() => renderKustomization(root))).toBe(code);
   });
 });

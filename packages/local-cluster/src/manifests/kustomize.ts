@@ -9,7 +9,9 @@ import { parseAllDocuments } from 'yaml';
  * directories holding a `kind: Component`), `namespace`, `commonLabels`, `labels` (`pairs`,
  * `includeSelectors`, `includeTemplates`), `images` (`name`, `newName`, `newTag`, `digest`) and
  * `transformers` naming files with the builtin `NamespaceTransformer` in its `unsetOnly: true`,
- * `setRoleBindingSubjects: allServiceAccounts` form. Anything else — `patches`, generators, other
+ * `setRoleBindingSubjects: allServiceAccounts` form, and `patches` holding an inline JSON 6902 `patch`
+ * (`add`, `replace`, `remove`) with a `target` of `kind` and `name` (optionally `namespace`). Anything
+ * else — strategic-merge or file patches, other targets, generators, other
  * transformers, remote resources, unknown fields — is an error (`KUSTOMIZE_ERR_UNSUPPORTED`), so a
  * manifest change that needs real kustomize fails loudly instead of rendering something different
  * from `kubectl kustomize`.
@@ -62,7 +64,9 @@ export class KustomizeError extends Error {
 const YAML_OPTIONS = { version: '1.1' } as const;
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'commonLabels', 'labels', 'images', 'transformers']);
+const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'components', 'patches', 'namespace', 'commonLabels', 'labels', 'images', 'transformers']);
+const SUPPORTED_PATCH_FIELDS = new Set(['target', 'patch']);
+const SUPPORTED_TARGET_FIELDS = new Set(['kind', 'name', 'namespace']);
 const SUPPORTED_IMAGE_FIELDS = new Set(['name', 'newName', 'newTag', 'digest']);
 const NAMESPACE_TRANSFORMER_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'unsetOnly', 'setRoleBindingSubjects']);
 const SUPPORTED_LABEL_FIELDS = new Set(['pairs', 'includeSelectors', 'includeTemplates']);
@@ -170,6 +174,8 @@ function render(dir: string, readFile: (path: string) => string, stack: readonly
     for (const o of objects) seen.add(objectId(o));
   }
 
+  // kustomize runs the patch transformer before namespace, labels and images.
+  for (const patch of patchSpecs(k['patches'], file)) applyPatch(objects, patch, file);
   const namespace = k['namespace'];
   if (namespace !== undefined) {
     if (typeof namespace !== 'string' || namespace === '') throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: namespace must be a non-empty string`);
@@ -186,6 +192,73 @@ function render(dir: string, readFile: (path: string) => string, stack: readonly
     applyNamespaceUnsetOnly(objects, namespaceTransformer(parseSingleYaml(readFile(path), path), path));
   }
   return objects;
+}
+
+interface PatchSpec {
+  readonly target: { readonly kind: string; readonly name: string; readonly namespace?: string };
+  readonly ops: readonly { readonly op: 'add' | 'replace' | 'remove'; readonly path: string; readonly value?: unknown }[];
+}
+
+function patchSpecs(value: unknown, file: string): PatchSpec[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: patches must be a list`);
+  return (value as unknown[]).map((v, i) => {
+    const at = `${file}: patches[${i}]`;
+    if (typeof v !== 'object' || v === null) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${at} must be an object`);
+    const e = v as Record<string, unknown>;
+    for (const key of Object.keys(e)) if (!SUPPORTED_PATCH_FIELDS.has(key)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${at}.${key} is not supported by this renderer`);
+    const target = e['target'] as Record<string, unknown> | undefined;
+    if (typeof target !== 'object' || target === null || typeof target['kind'] !== 'string' || typeof target['name'] !== 'string') {
+      throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${at}: only a target with kind and name is supported`);
+    }
+    for (const key of Object.keys(target)) if (!SUPPORTED_TARGET_FIELDS.has(key)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${at}.target.${key} is not supported by this renderer`);
+    if (typeof e['patch'] !== 'string') throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${at}: only an inline JSON 6902 patch (a string) is supported`);
+    const ops = parseSingleYamlValue(e['patch'], at);
+    if (!Array.isArray(ops)) throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${at}: only a JSON 6902 patch (a list of operations) is supported`);
+    return {
+      target: { kind: target['kind'], name: target['name'], ...(typeof target['namespace'] === 'string' ? { namespace: target['namespace'] } : {}) },
+      ops: (ops as unknown[]).map((op, j) => {
+        const o = op as Record<string, unknown> | null;
+        if (!o || (o['op'] !== 'add' && o['op'] !== 'replace' && o['op'] !== 'remove') || typeof o['path'] !== 'string' || (o['op'] !== 'remove' && !('value' in o))) {
+          throw new KustomizeError('KUSTOMIZE_ERR_UNSUPPORTED', `${at}: operation ${j} must be add, replace (with a value) or remove, with a path`);
+        }
+        return { op: o['op'], path: o['path'], ...(o['op'] !== 'remove' ? { value: o['value'] } : {}) };
+      }),
+    };
+  });
+}
+
+/** Applies a JSON 6902 patch to every object the target names; a target matching nothing is an error, as in kustomize. */
+function applyPatch(objects: KubeObject[], patch: PatchSpec, file: string): void {
+  const { kind, name, namespace } = patch.target;
+  const matched = objects.filter((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  if (matched.length === 0) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: patch target ${kind}/${name} matches no object`);
+  for (const o of matched) {
+    for (const op of patch.ops) {
+      const tokens = op.path.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+      if (!op.path.startsWith('/') || tokens.length === 0) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: patch path ${op.path} must start with /`);
+      let parent: unknown = o;
+      for (const t of tokens.slice(0, -1)) {
+        parent = Array.isArray(parent) ? parent[Number(t)] : (parent as Record<string, unknown> | undefined)?.[t];
+        if (typeof parent !== 'object' || parent === null) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: patch path ${op.path} does not exist in ${kind}/${name}`);
+      }
+      const last = tokens.at(-1)!;
+      const value = structuredClone(op.value);
+      if (Array.isArray(parent)) {
+        const index = last === '-' ? parent.length : Number(last);
+        const limit = op.op === 'add' ? parent.length : parent.length - 1;
+        if (!Number.isInteger(index) || index < 0 || index > limit) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: patch path ${op.path} is out of range in ${kind}/${name}`);
+        if (op.op === 'add') parent.splice(index, 0, value);
+        else if (op.op === 'replace') parent[index] = value;
+        else parent.splice(index, 1);
+      } else {
+        const record = parent as Record<string, unknown>;
+        if (op.op !== 'add' && !(last in record)) throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${file}: patch path ${op.path} does not exist in ${kind}/${name}`);
+        if (op.op === 'remove') delete record[last];
+        else record[last] = value;
+      }
+    }
+  }
 }
 
 function imageSpecs(value: unknown, file: string): ImageSpec[] {
@@ -365,6 +438,12 @@ export function parseObjects(text: string, source: string): KubeObject[] {
     out.push(o as KubeObject);
   }
   return out;
+}
+
+function parseSingleYamlValue(text: string, source: string): unknown {
+  const docs = parseAllDocuments(text, YAML_OPTIONS);
+  if (Array.isArray(docs) && docs.length === 1 && docs[0]!.errors.length === 0) return docs[0]!.toJS() as unknown;
+  throw new KustomizeError('KUSTOMIZE_ERR_INVALID', `${source}: the patch is not one valid YAML document`);
 }
 
 function parseSingleYaml(text: string, source: string): Record<string, unknown> {
