@@ -12,6 +12,7 @@ import { nodeBin } from './workspace-bins.js';
 export const TARGET_PORTS = Object.freeze({
   nodeApp: 9445,
   nodeExporterSidecar: 9443,
+  sharedExporterSidecar: 9446,
   etcdSidecar: 9444,
   nodeExporter: 9100,
   etcdClient: 12379,
@@ -29,6 +30,12 @@ export interface TargetMounts {
   readonly kubeconfig: string;
   /** The scraper identity the static rules allow. */
   readonly scraperIdentity: string;
+  /**
+   * Rules for a second sidecar in front of the same node-exporter (`shared-exporter`), scraped by two
+   * identities: deploy/samples/target-auth-rules/per-identity.yaml (platform: every path; user-workload:
+   * /metrics only). Without it there is no shared-exporter.
+   */
+  readonly perIdentityConfigFile?: string;
 }
 
 /** kube-rbac-proxy's config format, as deploy/samples/example-exporter/config.yaml uses it. Pure. */
@@ -55,8 +62,8 @@ export function sidecarArgv(listen: string, upstream: string, mounts: TargetMoun
 /**
  * Starts, inside the namespace: the Node service embedding @certscrape/target-auth; Debian's
  * prometheus-node-exporter on 127.0.0.1 behind the certscrape-target-auth sidecar; a small
- * separate etcd (its own /metrics on 127.0.0.1) behind another sidecar. Returns the three
- * scrape targets (TLS endpoints on the namespace address). Every process is registered for cleanup.
+ * separate etcd (its own /metrics on 127.0.0.1) behind another sidecar; with `perIdentityConfigFile`, a
+ * second sidecar in front of the node-exporter with per-identity rules. Returns the scrape targets (TLS endpoints on the namespace address). Every process is registered for cleanup.
  */
 export async function startNamespaceTargets(ns: NetworkNamespace, mounts: TargetMounts, dir: string, cleanup: CleanupStack): Promise<ScrapeTarget[]> {
   await mkdir(dir, { recursive: true });
@@ -82,6 +89,9 @@ export async function startNamespaceTargets(ns: NetworkNamespace, mounts: Target
 
   start('node-exporter', ['prometheus-node-exporter', `--web.listen-address=127.0.0.1:${TARGET_PORTS.nodeExporter}`, '--no-collector.systemd']);
   start('node-exporter-sidecar', sidecarArgv(`${ip}:${TARGET_PORTS.nodeExporterSidecar}`, `http://127.0.0.1:${TARGET_PORTS.nodeExporter}/`, mounts, configFile));
+  if (mounts.perIdentityConfigFile) {
+    start('shared-exporter-sidecar', sidecarArgv(`${ip}:${TARGET_PORTS.sharedExporterSidecar}`, `http://127.0.0.1:${TARGET_PORTS.nodeExporter}/`, mounts, mounts.perIdentityConfigFile));
+  }
 
   const p = TARGET_PORTS;
   start('etcd-target', [
@@ -103,5 +113,7 @@ export async function startNamespaceTargets(ns: NetworkNamespace, mounts: Target
     { name: 'node-app', address: `${ip}:${p.nodeApp}`, servingCaFile: ca, inNamespace: true, reportsVia: true },
     { name: 'node-exporter', address: `${ip}:${p.nodeExporterSidecar}`, servingCaFile: ca, inNamespace: true },
     { name: 'etcd', address: `${ip}:${p.etcdSidecar}`, servingCaFile: ca, inNamespace: true },
+    // Scraped by both identities' jobs: the platform's certificate (cert) and the user-workload one's.
+    ...(mounts.perIdentityConfigFile ? [{ name: 'shared-exporter' as const, address: `${ip}:${p.sharedExporterSidecar}`, servingCaFile: ca, inNamespace: true, paths: ['cert', 'user-workload'] as const }] : []),
   ];
 }

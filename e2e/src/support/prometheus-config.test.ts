@@ -50,6 +50,20 @@ describe('prometheusConfig', () => {
   });
 });
 
+describe('prometheusConfig with a second identity', () => {
+  const shared: ScrapeTarget = { name: 'shared-exporter', address: '10.213.0.2:9446', servingCaFile: '/s/ca.crt', inNamespace: true, paths: ['cert', 'user-workload'] };
+  it('the user-workload job presents the second identity\'s files, the cert job the first\'s, on the same target', () => {
+    const all = (parse(prometheusConfig({ jobs: scrapeJobs([shared]), credentials: { ...credentials, userWorkload: { certFile: '/u/tls.crt', keyFile: '/u/tls.key' } } })) as { scrape_configs: Job[] }).scrape_configs;
+    expect(all.map((j) => j.job_name)).toEqual(['shared-exporter/cert', 'shared-exporter/user-workload']);
+    expect(all[0]?.tls_config).toEqual({ ca_file: '/s/ca.crt', cert_file: '/c/tls.crt', key_file: '/c/tls.key' });
+    expect(all[1]?.tls_config).toEqual({ ca_file: '/s/ca.crt', cert_file: '/u/tls.crt', key_file: '/u/tls.key' });
+    expect(all[1]?.static_configs[0]?.labels).toEqual({ target: 'shared-exporter', path: 'user-workload' });
+  });
+  it('refuses a user-workload job without the second identity\'s files', () => {
+    expect(() => prometheusConfig({ jobs: scrapeJobs([shared]), credentials })).toThrow(expect.objectContaining({ code: 'E2E_ERR_PROMETHEUS' }));
+  });
+});
+
 describe('selector', () => {
   it('matches the given paths and targets as regex alternations', () => {
     expect(selector(['cert', 'proxy'], ['etcd', 'node-app'])).toBe('{path=~"cert|proxy",target=~"etcd|node-app"}');

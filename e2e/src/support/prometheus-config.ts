@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { E2eError } from './errors.js';
 import type { ScrapeJob } from './scrape-matrix.js';
 
 /** The files and endpoints the scrape jobs use. */
@@ -10,6 +11,8 @@ export interface ScraperCredentials {
   readonly tokenFile: string;
   /** http://127.0.0.1:PORT of certscrape-scraper-proxy. */
   readonly proxyUrl: string;
+  /** The second identity's pair (its own Secret), for `user-workload` jobs; required only when there are such jobs. */
+  readonly userWorkload?: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** Options of {@link prometheusConfig}. */
@@ -24,7 +27,8 @@ export interface PrometheusConfigOptions {
  * A Prometheus 2.42 configuration (YAML) with one job per (target, path). Pure.
  * `cert` jobs use tls_config cert_file/key_file (Prometheus re-reads them when they change);
  * `proxy` jobs send plain HTTP to proxy_url and let the proxy originate mTLS;
- * `token` jobs send bearer_token_file and present no certificate.
+ * `token` jobs send bearer_token_file and present no certificate;
+ * `user-workload` jobs present the second identity's files, like `cert` does the first's.
  */
 export function prometheusConfig(options: PrometheusConfigOptions): string {
   const interval = `${options.intervalSeconds ?? 1}s`;
@@ -46,6 +50,9 @@ export function prometheusConfig(options: PrometheusConfigOptions): string {
         return { ...base, scheme: 'http', proxy_url: c.proxyUrl };
       case 'token':
         return { ...base, scheme: 'https', authorization: { type: 'Bearer', credentials_file: c.tokenFile }, tls_config: { ca_file: target.servingCaFile } };
+      case 'user-workload':
+        if (!c.userWorkload) throw new E2eError('E2E_ERR_PROMETHEUS', `job ${job} needs the user-workload identity's certificate files`);
+        return { ...base, scheme: 'https', tls_config: { ca_file: target.servingCaFile, cert_file: c.userWorkload.certFile, key_file: c.userWorkload.keyFile } };
     }
   });
   return stringify({ global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval }, scrape_configs: scrapeConfigs });

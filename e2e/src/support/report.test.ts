@@ -29,3 +29,23 @@ describe('verdicts (issue 9 "Done when")', () => {
     expect(failing(report)).toEqual([claim]);
   });
 });
+
+describe('verdicts per scraper identity (issue 17)', () => {
+  const id = { cut: { ok: 20, total: 20 }, apiserverDown: { ok: 15, total: 15 }, rotations: 1 };
+  const two: E2eReport = { ...good, identities: { 'system:serviceaccount:monitoring:prometheus-k8s': id, 'system:serviceaccount:monitoring-user-workload:prometheus-user-workload': id } };
+  const claim = (u: string) => `identity ${u}: every scrape succeeded in the cut and with kube-apiserver down, >= 1 rotation`;
+  const UW = 'system:serviceaccount:monitoring-user-workload:prometheus-user-workload';
+
+  it('one claim per identity, all holding for a report that shows them', () => {
+    expect(verdicts(two).map((v) => v.claim)).toEqual(expect.arrayContaining([claim('system:serviceaccount:monitoring:prometheus-k8s'), claim(UW)]));
+    expect(failing(two)).toEqual([]);
+  });
+
+  it.each<[string, Partial<typeof id>]>([
+    ['one failed scrape in the cut', { cut: { ok: 19, total: 20 } }],
+    ['fewer than 10 scrapes with kube-apiserver down', { apiserverDown: { ok: 9, total: 9 } }],
+    ['no rotation of its Secret', { rotations: 0 }],
+  ])('if the user-workload identity had %s, its claim fails (and only that one)', (_name, change) => {
+    expect(failing({ ...two, identities: { ...two.identities, [UW]: { ...id, ...change } } })).toEqual([claim(UW)]);
+  });
+});

@@ -11,7 +11,17 @@ export interface E2eReport {
   readonly apiserverDown: { readonly cert: ScrapeCount };
   readonly rotation: { readonly rotations: number; readonly failedScrapes: number };
   readonly apiserverRequestsPerScrape: { readonly cert: number; readonly token: number };
+  /** Per scraper identity (username), its own certificate scrapes in the outage phases and its Secret's rotations (issue 17). */
+  readonly identities?: Readonly<Record<string, IdentityReport>>;
   readonly targets?: Readonly<Record<string, unknown>>;
+}
+
+/** One identity's part of the report: the scrapes of its jobs (from `up`) and the new pairs its Secret received. */
+export interface IdentityReport {
+  readonly cut: ScrapeCount;
+  readonly apiserverDown: ScrapeCount;
+  /** New certificates published to the identity's Secret after the first one, during the run. */
+  readonly rotations: number;
 }
 
 /** One "Done when" claim of issue 9 and whether the report shows it. */
@@ -49,6 +59,11 @@ export function verdicts(r: E2eReport): Verdict[] {
       holds: r.apiserverRequestsPerScrape.cert === 0 && r.apiserverRequestsPerScrape.token >= 1,
       evidence: `cert ${r.apiserverRequestsPerScrape.cert}, token ${r.apiserverRequestsPerScrape.token}`,
     },
+    ...Object.entries(r.identities ?? {}).map(([username, id]) => ({
+      claim: `identity ${username}: every scrape succeeded in the cut and with kube-apiserver down, >= 1 rotation`,
+      holds: [id.cut, id.apiserverDown].every((c) => c.total >= MIN_CERT_SCRAPES_PER_PHASE && c.ok === c.total) && id.rotations >= 1,
+      evidence: `cut ${frac(id.cut)}, apiserver down ${frac(id.apiserverDown)}, ${id.rotations} rotation(s)`,
+    })),
   ];
 }
 

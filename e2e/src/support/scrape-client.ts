@@ -17,13 +17,13 @@ function collect(res: IncomingMessage, resolve: (r: ScrapeResult) => void): void
 }
 
 /**
- * GET https://<address>/metrics directly, presenting a client certificate or a bearer token,
+ * GET https://<address><path> (default `/metrics`) directly, presenting a client certificate or a bearer token,
  * verifying the target's serving certificate against `caPem`. Never rejects.
  */
-export function scrapeDirect(address: string, credentials: ScrapeCredentials, caPem: string, timeoutMs = 5000): Promise<ScrapeResult> {
+export function scrapeDirect(address: string, credentials: ScrapeCredentials, caPem: string, timeoutMs = 5000, path = '/metrics'): Promise<ScrapeResult> {
   return new Promise((resolve) => {
     const req = httpsRequest(
-      `https://${address}/metrics`,
+      `https://${address}${path}`,
       {
         ca: caPem,
         agent: false,

@@ -9,4 +9,9 @@ describe('scrapeJobs', () => {
     expect(scrapeJobs(targets).map((j) => j.job)).toEqual(['etcd/cert', 'etcd/proxy', 'etcd/token', 'kube-controller-manager/cert', 'kube-controller-manager-stock/token']);
     expect(scrapeJobs(targets, CERT_PATHS).map((j) => j.job)).toEqual(['etcd/cert', 'etcd/proxy', 'kube-controller-manager/cert']);
   });
+
+  it('scrapes with the second identity only the targets that name the user-workload path', () => {
+    const targets = [t('etcd'), t('shared-exporter', ['cert', 'user-workload'])];
+    expect(scrapeJobs(targets).map((j) => j.job)).toEqual(['etcd/cert', 'etcd/proxy', 'etcd/token', 'shared-exporter/cert', 'shared-exporter/user-workload']);
+  });
 });
