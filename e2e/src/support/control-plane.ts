@@ -12,6 +12,8 @@ export interface ControlPlaneOptions {
   readonly bindAddress: string;
   /** kube-controller-manager --cluster-signing-duration in seconds. */
   readonly signingDurationSeconds: number;
+  /** Sign CSRs with a CA of its own beside the cluster CA, so it can be rotated out (local-cluster's `separateSigningCa`). */
+  readonly separateSigningCa?: boolean;
   /** Prebuilt binaries (CERTSCRAPE_K8S_BIN_DIR); default: provisioned by the local-cluster package. */
   readonly binDir?: string;
   readonly onProgress?: (line: string) => void;
@@ -37,6 +39,7 @@ export async function startControlPlane(options: ControlPlaneOptions, cleanup: C
     stateDir: options.stateDir,
     bindAddress: options.bindAddress,
     signingDurationSeconds: options.signingDurationSeconds,
+    ...(options.separateSigningCa ? { separateSigningCa: true } : {}),
     ...(options.binDir ? { binDir: options.binDir } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
