@@ -28,7 +28,7 @@ cleanup.installProcessHooks(log);
 let failed = false;
 const reportPath = flags.reportPath ? resolve(flags.reportPath) : resolve(import.meta.dirname, '..', 'results', 'soak.json');
 try {
-  const workDir = await scratchDir(cleanup, { keep: flags.keepWorkDir, failureLogsDir: resolve(import.meta.dirname, '..', 'results', 'soak-failure-logs'), failed: () => failed });
+  const workDir = await scratchDir(cleanup, { keep: flags.keepWorkDir, failureLogsDir: resolve(import.meta.dirname, '..', 'results', 'failure-logs', 'soak'), failed: () => failed });
   log(`work dir ${workDir}; report ${reportPath}`);
   const report = await runSoak(
     {
