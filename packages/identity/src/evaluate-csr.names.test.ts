@@ -3,10 +3,12 @@
 import { parseCsr } from '@certscrape/pkcs';
 import { createTestCsr } from '@certscrape/pkcs/testing';
 import { derOid, derSequence, derTlv, encodeGeneratedName, GO_ORACLE_BUILD_TIMEOUT_MS, goCsrNames, goOracleBinary, identityNameArb, nameArb, utf8FromHex } from '@certscrape/pkcs/testing/oracles';
+import type { GeneratedName } from '@certscrape/pkcs/testing/oracles';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCsrPolicy } from './csr-policy.js';
 import type { CsrView } from './csr-view.js';
+import type { ScraperIdentity } from './scraper-identity.js';
 import { evaluateCsr, type CsrDecision } from './evaluate-csr.js';
 import type { RuleCode } from './violation.js';
 
@@ -82,6 +84,20 @@ function withSignatureAlgorithm(der: Uint8Array, alg: Uint8Array): Uint8Array {
   return derSequence(children[0]!, alg, children[2]!);
 }
 
+/** CSRs with the generated subjects; names pkcs refuses are left out (the pkcs differential proves Go refuses them too). */
+async function csrsOf(names: readonly GeneratedName[]): Promise<{ pem: string; der: Uint8Array }[]> {
+  const csrs: { pem: string; der: Uint8Array }[] = [];
+  for (const n of names) {
+    try {
+      const { csr } = await createTestCsr({ subject: n.der });
+      csrs.push({ pem: csr.pem, der: csr.der });
+    } catch {
+      // refused by pkcs: see above
+    }
+  }
+  return csrs;
+}
+
 describe('evaluateCsr agrees with Go on generated subjects', () => {
   beforeAll(() => {
     goOracleBinary(); // no Go toolchain: fail, never skip
@@ -89,16 +105,7 @@ describe('evaluateCsr agrees with Go on generated subjects', () => {
   const runs = 150 * Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
   const seed = Number(process.env.CERTSCRAPE_FUZZ_SEED ?? Date.now() % 1_000_000);
   it(`${runs} generated subjects: approved only when Go reads exactly the identity; in scope whenever Go reads the identity (seed ${seed})`, async () => {
-    const names = fc.sample(fc.oneof(nameArb([ID, 'system:masters']), identityNameArb(ID, [])), { numRuns: runs, seed });
-    const csrs: { pem: string; der: Uint8Array }[] = [];
-    for (const n of names) {
-      try {
-        const { csr } = await createTestCsr({ subject: n.der });
-        csrs.push({ pem: csr.pem, der: csr.der });
-      } catch {
-        // pkcs refuses the name; the pkcs differential proves Go refuses it too.
-      }
-    }
+    const csrs = await csrsOf(fc.sample(fc.oneof(nameArb([ID, 'system:masters']), identityNameArb(ID, [])), { numRuns: runs, seed }));
     const go = goCsrNames(csrs.map((c) => c.der));
     const problems: string[] = [];
     let approved = 0;
@@ -116,5 +123,45 @@ describe('evaluateCsr agrees with Go on generated subjects', () => {
     }
     expect(problems.slice(0, 10)).toEqual([]);
     expect(approved).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe('evaluateCsr with two identities agrees with Go on generated subjects', () => {
+  beforeAll(() => {
+    goOracleBinary(); // no Go toolchain: fail, never skip
+  }, GO_ORACLE_BUILD_TIMEOUT_MS);
+  const PLATFORM: ScraperIdentity = { username: ID, groups: [] };
+  const TENANT: ScraperIdentity = { username: 'system:serviceaccount:monitoring-user-workload:prometheus-user-workload', groups: ['certscrape:user-workload'] };
+  const two = createCsrPolicy({ scraperIdentities: [PLATFORM, TENANT] });
+  const runs = 150 * Number(process.env.CERTSCRAPE_FUZZ_RUNS ?? '1');
+  const seed = Number(process.env.CERTSCRAPE_FUZZ_SEED ?? Date.now() % 1_000_000);
+  const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+
+  it(`${runs} generated subjects: approved only when Go reads exactly one configured identity (CN and O); in scope whenever Go reads either (seed ${seed})`, async () => {
+    const targets = [PLATFORM.username, TENANT.username, TENANT.groups[0]!, 'system:masters'];
+    const csrs = await csrsOf(fc.sample(fc.oneof(nameArb(targets), identityNameArb(PLATFORM.username, PLATFORM.groups), identityNameArb(TENANT.username, TENANT.groups)), { numRuns: runs, seed }));
+    const go = goCsrNames(csrs.map((c) => c.der));
+    const problems: string[] = [];
+    const approvedFor = new Set<string>();
+    for (const [i, c] of csrs.entries()) {
+      const g = go[i]!;
+      const fromOperator = await evaluateCsr(view(c.pem), two);
+      const fromOther = await evaluateCsr(view(c.pem, OTHER), two);
+      const goCn = g.error === undefined ? utf8FromHex(g.commonNameHex) : undefined;
+      const goIdentity = [PLATFORM, TENANT].find((id) => id.username === goCn);
+      // Exactly one identity as Go (kube-apiserver) reads it: its CN first, exactly its groups as O, one UTF8String per RDN.
+      const exactly =
+        g.error === undefined && goIdentity !== undefined &&
+        g.rdns.length === 1 + goIdentity.groups.length && g.rdns.every((rdn) => rdn.length === 1 && rdn[0]!.tag === 0x0c) && g.rdns[0]![0]!.oid === '2.5.4.3' &&
+        JSON.stringify([...g.organizationHex].sort()) === JSON.stringify(goIdentity.groups.map(hex).sort());
+      if (fromOperator.result === 'approve') approvedFor.add(goCn ?? '?');
+      if (fromOperator.result === 'approve' && !exactly) problems.push(`approved although Go reads ${JSON.stringify(g)}`);
+      if (exactly && fromOperator.result !== 'approve') problems.push(`denied although Go reads exactly ${goCn}: ${JSON.stringify(fromOperator)}`);
+      if (goIdentity !== undefined && fromOther.result !== 'deny') problems.push(`another requester's CSR that Go reads as ${goCn} was ${fromOther.result}`);
+      if (fromOther.result === 'approve') problems.push('approved another requester');
+    }
+    expect(problems.slice(0, 10)).toEqual([]);
+    // Both identities were reached by the generator, so the property was exercised for each.
+    expect([...approvedFor].sort()).toEqual([PLATFORM.username, TENANT.username].sort());
   }, 300_000);
 });
