@@ -2,14 +2,15 @@
 // it. The operator must keep the installed pair (still valid), surface the stall, and catch up as
 // soon as kube-controller-manager is back.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { E2eError } from '../support/errors.js';
 import { secretData } from '../support/object-watch.js';
 import { checkPair, serialOf } from '../support/pair-check.js';
 import { waitFor } from '../support/wait-for.js';
 import { ISSUANCE_STALL_SECONDS, hasCondition, pendingCsrName, secondsBetween, type Fault, type InstalledPair } from './fault.js';
 
 const STALLED = 'certscrape_monitoring_operator_issuance_stalled';
-/** kube-controller-manager is stopped this long before the deadline. */
-const LEAD_MS = 2000;
+/** kube-controller-manager is stopped this long before the deadline (stopping it takes seconds on a loaded machine). */
+const LEAD_MS = 8000;
 
 export const controllerManagerDownFault: Fault<InstalledPair> = {
   key: 'controllerManagerDown',
@@ -23,6 +24,10 @@ export const controllerManagerDownFault: Fault<InstalledPair> = {
   async run(ctx, pair) {
     await ctx.cluster.stopControllerManager();
     const stoppedAt = new Date();
+    const installed = ctx.certs.last ? secretData(ctx.certs.last)['tls.crt'] : undefined;
+    if (!installed || serialOf(installed) !== pair.serial || stoppedAt >= pair.rotationDeadline) {
+      throw new E2eError('E2E_ERR_ASSERTION', `kube-controller-manager was not down before the rotation deadline ${pair.rotationDeadline.toISOString()} (stopped ${stoppedAt.toISOString()}, installed ${installed ? serialOf(installed) : 'nothing'}, expected ${pair.serial})`);
+    }
     // The deadline passes: the operator starts the rotation; the approver approves; nothing signs.
     const approved = await waitFor(
       () => {
