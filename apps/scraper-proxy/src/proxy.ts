@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { AbortEmitter } from './abort-emitter.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { ProxyMetrics } from './metrics.js';
 import { parseRequestTarget } from './request-target.js';
+import { ResponseForwarder } from './response-forwarder.js';
 import { upstreamAuthorization } from './target-policy.js';
 import type { TargetPolicy } from './target-policy.js';
 import { classifyUpstreamError } from './upstream-error.js';
@@ -36,7 +35,8 @@ export interface ProxyHandlerOptions {
 /**
  * The forward-proxy handler: parses the request target (absolute form or /proxy/<host:port>/<path>), forwards
  * GET/HEAD over TLS to the target through the pool (client certificate per target settings), with hop-by-hop
- * headers stripped and Authorization removed unless the target is listed for tokens; streams the answer back.
+ * headers stripped and Authorization removed unless the target is listed for tokens; streams the answer back
+ * chunk by chunk as undici parses it (ResponseForwarder: no re-buffering, backpressure to the target's connection).
  * Upstream failures answer 502 (TLS, connection) or 504 (timeout) with a text body that says what failed.
  */
 export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler {
@@ -53,61 +53,55 @@ export function createProxyHandler(options: ProxyHandlerOptions): RequestHandler
     const authorization = upstreamAuthorization(settings, req.headers.authorization, options.token());
     const headers = upstreamRequestHeaders(req.headers, target.authority, authorization);
     const timeoutMs = scrapeTimeoutMs(req.headers['x-prometheus-scrape-timeout-seconds'], options.upstreamTimeoutMs);
-    const abort = new AbortEmitter();
+    const started = performance.now();
+    // Log fields are built only when a line is written: a pino child per scrape cost more than the line.
+    const fields = () => ({ target: target.authority, path, clientCertificate: settings.clientCertificate, token: authorization !== undefined });
     let scraperGone = false;
-    const timer = setTimeout(() => abort.abort(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
+    const forwarder = new ResponseForwarder(res, {
+      onResponseStart(statusCode, upstreamHeaders) {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.upstreamDuration.observe({ outcome: 'response' }, seconds);
+        metrics.upstreamRequests.inc({ code: String(statusCode), outcome: 'response' });
+        if (logger.isLevelEnabled('debug')) logger.debug({ ...fields(), status: statusCode, seconds }, 'scrape forwarded');
+        res.writeHead(statusCode, downstreamResponseHeaders(upstreamHeaders));
+      },
+      onEnd(error) {
+        clearTimeout(timer);
+        if (error !== undefined && logger.isLevelEnabled('debug')) {
+          logger.debug({ ...fields(), err: { message: error.message, code: (error as { code?: string }).code } }, 'response stream ended early');
+        }
+      },
+      onFailure(error) {
+        clearTimeout(timer);
+        if (scraperGone) {
+          metrics.upstreamRequests.inc({ code: '499', outcome: 'scraper_closed' });
+          if (logger.isLevelEnabled('debug')) logger.debug(fields(), 'scraper closed the connection before the target answered');
+          return;
+        }
+        const failure = classifyUpstreamError(forwarder.abortReason ?? error, target.authority, settings.serverName);
+        const seconds = (performance.now() - started) / 1000;
+        metrics.upstreamDuration.observe({ outcome: failure.outcome }, seconds);
+        metrics.upstreamRequests.inc({ code: String(failure.status), outcome: failure.outcome });
+        logger.warn({ ...fields(), outcome: failure.outcome, status: failure.status, seconds, reason: failure.message }, 'scrape failed');
+        if (!res.headersSent && !res.destroyed) sendText(res, failure.status, failure.message);
+      },
+    });
+    const timer = setTimeout(() => forwarder.abort(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), timeoutMs);
     // The scraper gave up (its own timeout): stop the upstream request too.
     res.on('close', () => {
       clearTimeout(timer);
       if (res.writableFinished) return;
       scraperGone = true;
-      abort.abort(Object.assign(new Error('scraper closed the connection'), { code: 'ECONNRESET' }));
+      forwarder.abort(Object.assign(new Error('scraper closed the connection'), { code: 'ECONNRESET' }));
     });
-    const started = performance.now();
-    const log = logger.child({ target: target.authority, path, clientCertificate: settings.clientCertificate, token: authorization !== undefined });
-
-    pool
-      .dispatcherFor(settings)
-      .request({ origin: `https://${target.authority}`, path, method, headers, signal: abort, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
-      .then(
-        async (upstream) => {
-          const seconds = (performance.now() - started) / 1000;
-          metrics.upstreamDuration.observe({ outcome: 'response' }, seconds);
-          metrics.upstreamRequests.inc({ code: String(upstream.statusCode), outcome: 'response' });
-          log.debug({ status: upstream.statusCode, seconds }, 'scrape forwarded');
-          try {
-            res.writeHead(upstream.statusCode, downstreamResponseHeaders(upstream.headers));
-            await pipeline(upstream.body, res);
-          } catch (e) {
-            log.debug({ err: { message: (e as Error).message, code: (e as { code?: string }).code } }, 'response stream ended early');
-            upstream.body.destroy();
-            res.destroy();
-          } finally {
-            clearTimeout(timer);
-          }
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          if (scraperGone) {
-            metrics.upstreamRequests.inc({ code: '499', outcome: 'scraper_closed' });
-            log.debug('scraper closed the connection before the target answered');
-            return;
-          }
-          const failure = classifyUpstreamError(abort.aborted ? (abort.reason ?? error) : error, target.authority, settings.serverName);
-          const seconds = (performance.now() - started) / 1000;
-          metrics.upstreamDuration.observe({ outcome: failure.outcome }, seconds);
-          metrics.upstreamRequests.inc({ code: String(failure.status), outcome: failure.outcome });
-          log.warn({ outcome: failure.outcome, status: failure.status, seconds, reason: failure.message }, 'scrape failed');
-          if (!res.headersSent && !res.destroyed) sendText(res, failure.status, failure.message);
-        },
-      )
-      .catch((e: unknown) => {
-        // Only a bug gets here; never leave the scraper hanging.
-        clearTimeout(timer);
-        log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, 'internal error while forwarding');
-        if (!res.headersSent && !res.destroyed) sendText(res, 500, 'internal error in the scraper-proxy');
-        else res.destroy();
-      });
+    try {
+      pool.dispatcherFor(settings).dispatch({ origin: `https://${target.authority}`, path, method, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, forwarder);
+    } catch (e) {
+      // undici refused the request before sending it (only a bug or an invalid header gets here); never leave the scraper hanging.
+      clearTimeout(timer);
+      logger.error({ ...fields(), err: { message: e instanceof Error ? e.message : String(e) } }, 'internal error while forwarding');
+      sendText(res, 500, 'internal error in the scraper-proxy');
+    }
   };
 }
 
