@@ -269,8 +269,10 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
     },
     operatorMetric,
     stallSurfacing,
-    secretEvents: async (reason) =>
-      (await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: `involvedObject.name=${SECRET},reason=${reason}` })).items.filter((e) => e.type === 'Warning').length,
+    secretEvents: async (reason, since) =>
+      (await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: `involvedObject.name=${SECRET},reason=${reason}` })).items.filter(
+        (e) => e.type === 'Warning' && new Date(e.lastTimestamp ?? e.eventTime ?? 0).getTime() >= Math.floor(since.getTime() / 1000) * 1000,
+      ).length,
     log,
   };
 

@@ -42,7 +42,7 @@ export const controllerManagerDownFault: Fault<InstalledPair> = {
       stall = await waitFor(
         async () => {
           const gauge = await ctx.operatorMetric(STALLED);
-          const events = await ctx.secretEvents('IssuanceStalled');
+          const events = await ctx.secretEvents('IssuanceStalled', stoppedAt);
           return gauge === 1 && events > 0 ? { gauge, events, seconds: secondsBetween(pair.rotationDeadline, new Date()) } : undefined;
         },
         { what: `${STALLED} = 1 and a Warning Event IssuanceStalled on the Secret`, timeoutMs: (ISSUANCE_STALL_SECONDS + 20) * 1000, intervalMs: 250 },

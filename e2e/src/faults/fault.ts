@@ -56,8 +56,8 @@ export interface FaultContext {
   operatorMetric(name: string): Promise<number | undefined>;
   /** True when the operator has --issuance-stall-seconds (the stall gauge and Event). */
   readonly stallSurfacing: boolean;
-  /** Warning Events with this reason on Secret metrics-client-certs. */
-  secretEvents(reason: string): Promise<number>;
+  /** Warning Events with this reason on Secret metrics-client-certs, recorded at `since` or later (Event times have 1 s resolution). */
+  secretEvents(reason: string, since: Date): Promise<number>;
   /** A line for the run's narration. */
   log(line: string): void;
 }
