@@ -1,4 +1,5 @@
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { EKU, goNameReading, identityValueProblem, isGoString, OID, parseCertificate, verifyChain, type ChainFailure, type ParsedCertificate } from '@certscrape/pkcs';
 import type { CaBundle, CaBundleSource } from '../ca-bundle.js';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
@@ -51,8 +52,10 @@ interface Verified {
 
 /** What one TLS socket presented (extracted once per socket: the peer chain cannot change). */
 interface SocketState {
-  readonly leafDer: Uint8Array | undefined;
-  readonly intermediatesDer: readonly Uint8Array[];
+  /** The peer's certificate, then the other certificates it presented (DER read only when pkcs verifies). */
+  readonly leaf: X509Certificate | undefined;
+  readonly intermediates: readonly X509Certificate[];
+  /** The chain's SHA-256 fingerprints, joined: the memo and failure-cache key. */
   readonly key: string;
   /** OpenSSL's verdict on this handshake against the same bundle (`socket.authorized`). */
   readonly opensslAuthorized: boolean;
@@ -67,7 +70,7 @@ interface SocketState {
   pending: Promise<Verified> | undefined;
 }
 
-const NO_CERT: SocketState = Object.freeze({ leafDer: undefined, intermediatesDer: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, pkcsAllowed: false, generation: 0, verified: undefined, pending: undefined });
+const NO_CERT: SocketState = Object.freeze({ leaf: undefined, intermediates: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, pkcsAllowed: false, generation: 0, verified: undefined, pending: undefined });
 const MEMO_LIMIT = 1024;
 const POOL_LIMIT = 32;
 
@@ -105,7 +108,8 @@ export class ClientCertAuthenticator {
   readonly #sockets = new WeakMap<TLSSocket, SocketState>();
   // Successful verifications shared across sockets of one generation (many short connections
   // from the same scraper should not each pay for signature checks).
-  #memo = new Map<string, Promise<Verified>>();
+  // Settled verdicts, so a new connection with a known chain is answered synchronously (no re-parse, no promise).
+  #memo = new Map<string, Verified>();
   #failures = new Map<string, Verified>();
   #pool = new Map<string, ParsedCertificate>();
   #memoGeneration = -1;
@@ -134,20 +138,26 @@ export class ClientCertAuthenticator {
       st = extract(socket, refusedByOpenSsl && !audit ? 0 : this.#maxIntermediates, !refusedByOpenSsl || audit);
       this.#sockets.set(socket, st);
     }
-    if (st.leafDer === undefined) return undefined;
+    if (st.leaf === undefined) return undefined;
     const bundle = this.#bundle.current();
     if (st.generation !== bundle.generation) {
       const state = st;
       state.generation = bundle.generation;
       state.verified = undefined;
-      const p = this.#verifyMemo(state, bundle).then((v) => this.#withOpenSslVerdict(state, v));
-      state.pending = p;
-      void p.then((v) => {
-        if (state.pending === p) {
-          state.verified = v;
-          state.pending = undefined;
-        }
-      });
+      state.pending = undefined;
+      const known = this.#knownVerdict(state, bundle);
+      if (known !== undefined) {
+        state.verified = this.#withOpenSslVerdict(state, known);
+      } else {
+        const p = this.#verifyAndRemember(state, bundle).then((v) => this.#withOpenSslVerdict(state, v));
+        state.pending = p;
+        void p.then((v) => {
+          if (state.pending === p) {
+            state.verified = v;
+            state.pending = undefined;
+          }
+        });
+      }
     }
     if (st.verified !== undefined) return this.#timeCheck(st.verified);
     return (st.pending as Promise<Verified>).then((v) => this.#timeCheck(v));
@@ -189,7 +199,11 @@ export class ClientCertAuthenticator {
     return true;
   }
 
-  #verifyMemo(st: SocketState, bundle: CaBundle): Promise<Verified> {
+  /**
+   * A verdict known without pkcs's work, or undefined: a chain already accepted (or recently refused) under this
+   * bundle generation, by fingerprints; or a chain OpenSSL refused on this full handshake (not audited).
+   */
+  #knownVerdict(st: SocketState, bundle: CaBundle): Verified | undefined {
     if (this.#memoGeneration !== bundle.generation) {
       this.#memo = new Map();
       this.#failures = new Map();
@@ -199,17 +213,20 @@ export class ClientCertAuthenticator {
     const hit = this.#memo.get(st.key);
     if (hit !== undefined) return hit;
     const failure = this.#failures.get(st.key);
-    if (failure !== undefined && failure.expiresAtMs > this.#now()) return Promise.resolve(failure);
-    if (!st.pkcsAllowed) {
-      // Refused either way (both verdicts must accept): no parsing, no path search for this client.
-      return Promise.resolve(failed('certificate-untrusted', `OpenSSL refused the chain: ${st.opensslError ?? 'unknown reason'}`, this.#now() + this.#failureTtlMs, true));
-    }
+    if (failure !== undefined && failure.expiresAtMs > this.#now()) return failure;
+    // Refused either way (both verdicts must accept): no parsing, no path search for this client.
+    if (!st.pkcsAllowed) return failed('certificate-untrusted', `OpenSSL refused the chain: ${st.opensslError ?? 'unknown reason'}`, this.#now() + this.#failureTtlMs, true);
+    return undefined;
+  }
+
+  /** pkcs's verdict on the socket's chain, remembered per fingerprints for this bundle generation. */
+  #verifyAndRemember(st: SocketState, bundle: CaBundle): Promise<Verified> {
     const p = this.#verify(st, bundle).catch((e: unknown): Verified => failed('certificate-malformed', `verification failed: ${(e as Error).message}`, this.#now() + this.#failureTtlMs));
-    void p.then((v) => {
-      if (this.#memoGeneration !== bundle.generation) return;
+    return p.then((v) => {
+      if (this.#memoGeneration !== bundle.generation) return v;
       if (v.result.ok) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
-        this.#memo.set(st.key, p);
+        this.#memo.set(st.key, v);
       } else if (v.opensslOnly !== true) {
         // (An OpenSSL-only refusal costs nothing and depends on the socket's handshake: never shared.)
         // Failures are remembered briefly: long enough that a client reconnecting with the same hostile
@@ -217,21 +234,21 @@ export class ClientCertAuthenticator {
         if (this.#failures.size >= MEMO_LIMIT) this.#failures.clear();
         this.#failures.set(st.key, v);
       }
+      return v;
     });
-    return p;
   }
 
   async #verify(st: SocketState, bundle: CaBundle): Promise<Verified> {
     let leaf: ParsedCertificate;
     try {
-      leaf = parseCertificate(st.leafDer as Uint8Array);
+      leaf = parseCertificate((st.leaf as X509Certificate).raw);
     } catch (e) {
       return failed('certificate-malformed', `peer certificate does not parse: ${(e as Error).message}`, this.#now() + this.#failureTtlMs);
     }
     const intermediates: ParsedCertificate[] = [];
-    for (const der of st.intermediatesDer) {
+    for (const c of st.intermediates) {
       try {
-        intermediates.push(parseCertificate(der));
+        intermediates.push(parseCertificate(c.raw));
       } catch {
         // An unparseable extra certificate cannot help build a chain; ignore it.
       }
@@ -312,25 +329,25 @@ export function userFromSubject(cert: ParsedCertificate): UserInfo | string {
 }
 
 function extract(socket: TLSSocket, maxIntermediates: number, pkcsAllowed: boolean): SocketState {
-  // Once per socket. Use getPeerCertificate(true) only: calling getPeerX509Certificate() first
-  // makes Node drop the issuer links of the detailed chain (observed on Node 20).
-  const detailed = socket.getPeerCertificate(maxIntermediates > 0) as (PeerCertificate & { issuerCertificate?: PeerCertificate }) | null;
-  if (detailed === null || detailed.raw === undefined || detailed.raw.length === 0) return NO_CERT;
-  const leafDer = new Uint8Array(detailed.raw);
-  const keyParts = [detailed.fingerprint256];
-  const intermediatesDer: Uint8Array[] = [];
-  const seen = new Set<string>([detailed.fingerprint256]);
-  let cur = detailed.issuerCertificate;
-  while (cur !== undefined && cur !== null && intermediatesDer.length < maxIntermediates && cur.raw !== undefined) {
-    if (seen.has(cur.fingerprint256)) break; // self-signed top links to itself
-    seen.add(cur.fingerprint256);
-    intermediatesDer.push(new Uint8Array(cur.raw));
-    keyParts.push(cur.fingerprint256);
-    cur = (cur as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
+  // Once per socket. getPeerX509Certificate() wraps the peer's certificates without converting them to
+  // objects (getPeerCertificate(true) costs several times more per connection); its issuerCertificate links
+  // walk the certificates the peer presented. DER is read only if pkcs verifies.
+  const leaf = socket.getPeerX509Certificate();
+  if (leaf === undefined) return NO_CERT;
+  const leafFingerprint = leaf.fingerprint256;
+  const intermediates: X509Certificate[] = [];
+  const keyParts = [leafFingerprint];
+  const seen = new Set<string>([leafFingerprint]);
+  for (let cur = leaf.issuerCertificate; cur !== undefined && intermediates.length < maxIntermediates; cur = cur.issuerCertificate) {
+    const fingerprint = cur.fingerprint256;
+    if (seen.has(fingerprint)) continue; // a certificate presented twice adds nothing
+    seen.add(fingerprint);
+    intermediates.push(cur);
+    keyParts.push(fingerprint);
   }
   const opensslError = socket.authorizationError === undefined || socket.authorizationError === null ? undefined : String(socket.authorizationError);
   return {
-    leafDer, intermediatesDer, key: keyParts.join('|'), opensslAuthorized: socket.authorized === true, opensslError,
+    leaf, intermediates, key: keyParts.join('|'), opensslAuthorized: socket.authorized === true, opensslError,
     resumed: socket.isSessionReused(), pkcsAllowed, generation: 0, verified: undefined, pending: undefined,
   };
 }

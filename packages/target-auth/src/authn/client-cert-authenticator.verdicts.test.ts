@@ -16,12 +16,13 @@ import { SCRAPER } from '../test-support/fixtures.js';
 import { ClientCertAuthenticator, userFromSubject } from './client-cert-authenticator.js';
 
 function fakeSocket(chainDer: readonly Uint8Array[], o: { authorized: boolean; error?: string; resumed?: boolean }): TLSSocket {
+  // The X509Certificate fields the authenticator reads: raw, fingerprint256 and issuerCertificate (the next presented one).
   const node = (i: number): Record<string, unknown> | undefined => {
     const der = chainDer[i];
     if (der === undefined) return undefined;
     return { raw: Buffer.from(der), fingerprint256: createHash('sha256').update(der).digest('hex'), issuerCertificate: node(i + 1) };
   };
-  return { getPeerCertificate: () => node(0), authorized: o.authorized, authorizationError: o.error, isSessionReused: () => o.resumed ?? false } as unknown as TLSSocket;
+  return { getPeerX509Certificate: () => node(0), authorized: o.authorized, authorizationError: o.error, isSessionReused: () => o.resumed ?? false } as unknown as TLSSocket;
 }
 
 let ca: TestCa;
@@ -122,6 +123,42 @@ describe('failed chains are answered from cache per fingerprint, briefly', () =>
     now += 5_001;
     expect((await connect())?.ok).toBe(false);
     expect(counting.verifications()).toBeGreaterThan(first);
+  });
+});
+
+describe('accepted chains are memoised per fingerprints and CA generation', () => {
+  it('a new connection with an accepted chain is answered synchronously, without reading its DER or checking a signature; a new CA generation verifies again', async () => {
+    const leaf = await issueTestLeaf(ca, { commonName: SCRAPER });
+    const counting = countingCrypto();
+    let generation = 1;
+    const bundle = staticCaBundle(ca.certPem);
+    const caBundle = { current: () => ({ ...bundle.current(), generation }), onChange: bundle.onChange };
+    const auth = new ClientCertAuthenticator({ caBundle, crypto: counting.crypto });
+    let derReads = 0;
+    const connect = () => {
+      const socket = fakeSocket([leaf.certificate.der], { authorized: true });
+      const peer = socket.getPeerX509Certificate() as unknown as { raw: Buffer };
+      const raw = peer.raw;
+      Object.defineProperty(peer, 'raw', { get: () => (derReads++, raw) });
+      (socket as unknown as { getPeerX509Certificate: () => unknown }).getPeerX509Certificate = () => peer;
+      return auth.authenticateSocket(socket);
+    };
+    const first = connect();
+    expect(first).toBeInstanceOf(Promise);
+    expect((await first)?.ok).toBe(true);
+    const checks = counting.verifications();
+    const reads = derReads;
+    expect(checks).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      const again = connect();
+      expect(again).not.toBeInstanceOf(Promise);
+      expect((again as Exclude<typeof again, Promise<unknown>>)?.ok).toBe(true);
+    }
+    expect(counting.verifications()).toBe(checks);
+    expect(derReads).toBe(reads);
+    generation = 2;
+    expect((await connect())?.ok).toBe(true);
+    expect(counting.verifications()).toBeGreaterThan(checks);
   });
 });
 
