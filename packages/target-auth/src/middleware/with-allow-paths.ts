@@ -24,5 +24,5 @@ export function createAllowPathsStep(allowPaths: AllowPaths, config: MiddlewareC
 
 /** node:http(s) middleware for {@link createAllowPathsStep}. */
 export function withAllowPaths(allowPaths: AllowPaths, config: MiddlewareConfig, next: RequestHandler): RequestHandler {
-  return stepMiddleware(createAllowPathsStep(allowPaths, config), next);
+  return stepMiddleware(createAllowPathsStep(allowPaths, config), next, config.logger);
 }

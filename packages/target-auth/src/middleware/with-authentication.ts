@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { methodOf, type RequestAuthenticator } from '../authn/request-authenticator.js';
 import type { AuthenticationResult } from '../authn/user-info.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import { noopMetrics } from '../metrics.js';
 import { stripIdentityHeaders } from './identity-headers.js';
 import { setRequestUser } from './request-state.js';
@@ -59,15 +59,32 @@ export function createAuthenticationStep(authenticator: RequestAuthenticator, co
  * 401/500 itself, otherwise calls `next`.
  */
 export function withAuthentication(authenticator: RequestAuthenticator, config: MiddlewareConfig, next: RequestHandler): RequestHandler {
-  return stepMiddleware(createAuthenticationStep(authenticator, config), next);
+  return stepMiddleware(createAuthenticationStep(authenticator, config), next, config.logger);
 }
 
-/** Turns a step into node:http middleware. */
-export function stepMiddleware(step: (req: IncomingMessage) => StepOutcome | Promise<StepOutcome>, next: RequestHandler): RequestHandler {
+/**
+ * Turns a step into node:http middleware. When the step answers asynchronously, nothing is left to an
+ * unhandled rejection: a step that rejects gets 500 (fail closed), and a `next` that throws after the
+ * awaited step gets 500 (or the connection is destroyed if its headers were sent), with the cause logged.
+ */
+export function stepMiddleware(step: (req: IncomingMessage) => StepOutcome | Promise<StepOutcome>, next: RequestHandler, logger: TargetAuthLogger = silentLogger): RequestHandler {
   return (req, res) => {
     const o = step(req);
     if (isPromise(o)) {
-      o.then((r) => (r === undefined ? next(req, res) : send(res, r)));
+      o.then(
+        (r) => (r === undefined ? next(req, res) : send(res, r)),
+        (err: unknown) => {
+          logger.error({ err: (err as Error)?.message, path: req.url }, 'middleware step failed');
+          send(res, INTERNAL_ERROR);
+        },
+      ).catch((err: unknown) => {
+        logger.error({ err: (err as Error)?.message, path: req.url }, 'request handler failed after an asynchronous middleware step');
+        try {
+          send(res, INTERNAL_ERROR);
+        } catch {
+          res.destroy();
+        }
+      });
     } else if (o === undefined) {
       next(req, res);
     } else {

@@ -73,5 +73,5 @@ export function createAuthorizationStep(authorizer: Authorizer, config: Authoriz
 
 /** node:http(s) authorization middleware: runs {@link createAuthorizationStep}, answers 403/500 itself, else `next`. */
 export function withAuthorization(authorizer: Authorizer, config: AuthorizationConfig, next: RequestHandler): RequestHandler {
-  return stepMiddleware(createAuthorizationStep(authorizer, config), next);
+  return stepMiddleware(createAuthorizationStep(authorizer, config), next, config.logger);
 }
