@@ -8,11 +8,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects, forServer, renderDeploy } from './support/apply-manifests.js';
 import { CLIENT_SIGNER, DeployFixture, NS, SCRAPER, saGroups, saUser, statusOf } from './support/deploy-fixture.js';
 import type { Access } from './support/deploy-fixture.js';
-import { objectId } from './support/kustomize.js';
+import { objectId, type KubeObject } from './support/kustomize.js';
+import { parseIdentitySetText } from '@certscrape/kube-runtime';
 
 /** The base, on a bare cluster (components/bare-cluster: the Namespace and prometheus-k8s), and the example exporter's identity. */
-const rendered = renderDeploy({ components: ['bare-cluster'], samples: ['example-exporter'] });
+const base = renderDeploy({ components: ['bare-cluster'], samples: ['example-exporter'] });
+/**
+ * With components/user-workload (a second identity in its own namespace): only its identity, RBAC and
+ * configuration objects are applied here — its Deployment patches are the deploy-controllers suite's.
+ */
+const withUserWorkload = renderDeploy({ components: ['bare-cluster', 'user-workload'], samples: ['example-exporter'] });
+const UW = 'monitoring-user-workload';
+const componentObjects = withUserWorkload.filter((o) => !base.some((b) => objectId(b) === objectId(o)));
+const rendered: KubeObject[] = [...base, ...componentObjects];
 const roles = rendered.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+/** The identities file the component gives operator and approver (`--identities-file`). */
+const identitiesConfigMap = withUserWorkload.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'certscrape-identities')!;
+const identities = parseIdentitySetText((identitiesConfigMap['data'] as Record<string, string>)['identities.yaml']!, 'components/user-workload/identities.yaml').identities;
+const UW_SCRAPER = 'system:serviceaccount:monitoring-user-workload:prometheus-user-workload';
 
 /** The identities certscrape creates, as kube-apiserver authenticates them. */
 const WHO = {
@@ -24,6 +37,9 @@ const WHO = {
   scraperBare: { user: SCRAPER, groups: [] as string[] },
   scraperToken: { user: SCRAPER, groups: saGroups() },
   exampleTarget: { user: saUser('example-exporter'), groups: saGroups() },
+  /** components/user-workload's scraper, with its certificate and with its token. */
+  uwScraperCert: { user: UW_SCRAPER, groups: ['system:authenticated'] },
+  uwScraperToken: { user: UW_SCRAPER, groups: saGroups(UW) },
 } as const;
 type Who = keyof typeof WHO;
 
@@ -115,6 +131,35 @@ const MATRIX: readonly (readonly [Who, Access, boolean])[] = [
   ['operator', { verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: NS, name: 'prometheus-k8s' }, false],
   ['operator', { verb: 'impersonate', resource: 'users', name: SCRAPER }, false],
   ['operator', { verb: 'create', resource: 'pods', namespace: NS }, false],
+  // monitoring-operator in the user-workload namespace (components/user-workload): that identity's objects, by name.
+  ['operator', secret('create', UW), true],
+  ['operator', secret('get', UW, 'metrics-client-certs'), true],
+  ['operator', secret('watch', UW, 'metrics-client-certs'), true],
+  ['operator', secret('update', UW, 'metrics-client-certs'), true],
+  ['operator', secret('delete', UW, 'metrics-client-certs'), false],
+  ['operator', secret('get', UW, 'metrics-client-certs-pending'), true],
+  ['operator', secret('update', UW, 'metrics-client-certs-pending'), true],
+  ['operator', secret('list', UW, 'metrics-client-certs-pending'), false],
+  ['operator', secret('get', UW, 'someone-elses-secret'), false],
+  ['operator', secret('list', UW), false],
+  ['operator', secret('watch', UW), false],
+  ['operator', cm('get', UW, 'metrics-client-ca'), true],
+  ['operator', cm('update', UW, 'metrics-client-ca'), true],
+  ['operator', cm('get', UW, 'certscrape-monitoring-operator-identities'), false],
+  ['operator', cm('list', UW), false],
+  ['operator', { verb: 'create', resource: 'events', namespace: UW }, true],
+  ['operator', { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: UW }, false],
+  // ...and its record of managed identities in its own namespace (get/update by name only).
+  ['operator', cm('get', NS, 'certscrape-monitoring-operator-identities'), true],
+  ['operator', cm('update', NS, 'certscrape-monitoring-operator-identities'), true],
+  ['operator', cm('delete', NS, 'certscrape-monitoring-operator-identities'), false],
+  ['operator', cm('get', NS, 'certscrape-identities'), false],
+  // the user-workload scraper: no API access at all (its targets authorize it themselves).
+  ['uwScraperCert', url('get', '/metrics'), false],
+  ['uwScraperCert', secret('get', UW, 'metrics-client-certs'), false],
+  ['uwScraperCert', secret('get', NS, 'metrics-client-certs'), false],
+  ['uwScraperToken', secret('get', UW, 'metrics-client-certs'), false],
+  ['uwScraperToken', { verb: 'list', resource: 'pods', namespace: UW }, false],
   // the scraper: GET /metrics, nothing else.
   ['scraperBare', url('get', '/metrics'), true],
   ['scraperCert', url('get', '/metrics'), true],
@@ -162,6 +207,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The component's grants leave with its namespace (the shared cluster's other deploy suites count certscrape's Roles).
+  const rbac = fx?.admin.makeApiClient(RbacAuthorizationV1Api);
+  if (rbac) {
+    await statusOf(rbac.deleteNamespacedRoleBinding({ name: 'certscrape-monitoring-operator', namespace: UW }));
+    await statusOf(rbac.deleteNamespacedRole({ name: 'certscrape-monitoring-operator', namespace: UW }));
+    await statusOf(fx.admin.makeApiClient(CoreV1Api).deleteNamespacedConfigMap({ name: 'certscrape-identities', namespace: NS }));
+    await statusOf(fx.admin.makeApiClient(CoreV1Api).deleteNamespace({ name: UW }));
+  }
   await fx?.close();
 });
 
@@ -202,6 +255,65 @@ describe('RBAC: exactly what each identity needs (SubjectAccessReview)', () => {
         expect((await allowed(who, secret(verb, 'kube-system'))).allowed, `${key} ${verb}`).toBe(false);
         expect((await allowed(who, secret(verb, 'kube-system', 'any-secret'))).allowed, `${key} ${verb} named`).toBe(false);
       }
+    }
+  });
+});
+
+describe('RBAC of components/user-workload: exactly the listed Secrets, per namespace', () => {
+  it('the base alone grants the operator nothing outside its own namespace but the client CA source and CSRs', () => {
+    const namespaces = base.filter((o) => (o.kind === 'Role' || o.kind === 'RoleBinding') && o.metadata.labels?.['app.kubernetes.io/name'] === 'monitoring-operator').map((o) => o.metadata.namespace);
+    expect([...new Set(namespaces)].sort()).toEqual(['kube-system', NS]);
+  });
+
+  it("the operator's Roles name exactly the objects of the identities listed for each namespace", () => {
+    const operatorRoles = rendered.filter((o) => o.kind === 'Role' && o.metadata.labels?.['app.kubernetes.io/name'] === 'monitoring-operator' && o.metadata.namespace !== 'kube-system');
+    const pinned = (namespace: string, resource: string) =>
+      rulesOf(operatorRoles.find((r) => r.metadata.namespace === namespace) as { rules?: unknown })
+        .filter((r) => r.resources?.includes(resource) && r.resourceNames)
+        .flatMap((r) => r.resourceNames!)
+        .sort();
+    // One Role per namespace an identity lives in, nothing else.
+    expect(operatorRoles.map((r) => r.metadata.namespace).sort()).toEqual([...new Set(identities.map((i) => i.secret.namespace))].sort());
+    for (const namespace of new Set(identities.map((i) => i.secret.namespace))) {
+      const here = identities.filter((i) => i.secret.namespace === namespace);
+      expect(pinned(namespace, 'secrets'), namespace).toEqual(here.flatMap((i) => [i.secret.name, i.pendingSecret.name]).sort());
+      const mirrors = identities.filter((i) => i.caConfigMap?.namespace === namespace).map((i) => i.caConfigMap!.name);
+      // The operator's own namespace also holds its record of managed identities.
+      const record = namespace === NS ? ['certscrape-monitoring-operator-identities'] : [];
+      expect(pinned(namespace, 'configmaps'), namespace).toEqual([...mirrors, ...record].sort());
+    }
+    expect(identities.map((i) => i.username)).toEqual([SCRAPER, UW_SCRAPER]);
+  });
+
+  it('operator and approver are given the same identities file, and the operator none of the single-identity flags', () => {
+    for (const name of ['monitoring-operator', 'csr-approver']) {
+      const d = withUserWorkload.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!;
+      const pod = (d['spec'] as { template: { spec: { containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; configMap?: { name: string; optional?: boolean } }[] } } }).template.spec;
+      const args = pod.containers[0]!.args;
+      expect(args, name).toContain('--identities-file=/etc/certscrape/identities/identities.yaml');
+      for (const flag of ['--scraper-identity', '--secret-name', '--state-secret-name', '--ca-configmap-name', '--expiration-seconds']) expect(args.some((a) => a.startsWith(`${flag}=`)), `${name} ${flag}`).toBe(false);
+      expect(pod.containers[0]!.volumeMounts).toContainEqual(expect.objectContaining({ name: 'identities', mountPath: '/etc/certscrape/identities' }));
+      // Not optional: without the file the pod does not start.
+      expect(pod.volumes.find((v) => v.name === 'identities')?.configMap).toEqual({ name: 'certscrape-identities' });
+    }
+  });
+
+  it('with its token, the operator reads and writes the user-workload Secret pair, and nothing else there', async () => {
+    const core = (await fx.saKubeconfig('monitoring-operator')).makeApiClient(CoreV1Api);
+    const adminCore = fx.admin.makeApiClient(CoreV1Api);
+    const other = 'certscrape-deploy-test-tenant-secret';
+    await adminCore.createNamespacedSecret({ namespace: UW, body: { metadata: { name: other }, stringData: { token: 'not-for-the-operator' } } });
+    try {
+      expect(await statusOf(core.createNamespacedSecret({ namespace: UW, body: { metadata: { name: 'metrics-client-certs-pending' }, stringData: { x: 'y' } } }))).toBe(200);
+      const pending = await core.readNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: UW });
+      expect(await statusOf(core.replaceNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: UW, body: { ...pending, stringData: { x: 'z' } } }))).toBe(200);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: UW, fieldSelector: 'metadata.name=metrics-client-certs' }))).toBe(200);
+      expect(await statusOf(core.readNamespacedSecret({ name: other, namespace: UW }))).toBe(403);
+      expect(await statusOf(core.listNamespacedSecret({ namespace: UW }))).toBe(403);
+      expect(await statusOf(core.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: UW }))).toBe(403);
+    } finally {
+      await statusOf(adminCore.deleteNamespacedSecret({ name: other, namespace: UW }));
+      await statusOf(adminCore.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: UW }));
     }
   });
 });

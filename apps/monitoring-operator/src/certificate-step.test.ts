@@ -100,6 +100,9 @@ describe('planCertificateStep: an issuance from nothing', () => {
     // The install carries both halves in one body, and an Event naming the CSR.
     const install = second[0]!;
     expect(Object.keys((install.write as { body: V1Secret }).body.data ?? {}).sort()).toEqual(['tls.crt', 'tls.key']);
+    // Both Secrets the identity's steps write say whose they are.
+    expect((install.write as { body: V1Secret }).body.metadata?.annotations?.['certscrape.io/identity']).toBe(settings.policy.identity.username);
+    expect((first[0]!.write as { body: V1Secret }).body.metadata?.annotations?.['certscrape.io/identity']).toBe(settings.policy.identity.username);
     expect(install.event).toMatchObject({ type: 'Normal', reason: 'CertificateIssued' });
     expect(install.event!.message).toContain(name);
     // Which steps wait for a watch event and which go on at once (the state Secret is not watched).
@@ -143,6 +146,20 @@ describe('planCertificateStep: blocked states are outcomes, not errors', () => {
     expect(step.event).toMatchObject({ type: 'Warning', reason: 'SecretTypeMismatch' });
     expect(step.event!.message).toContain('Opaque');
     expect(step.next).toEqual({ after: 'event' });
+  });
+
+  it("if the target Secret is marked as another identity's, never write this identity's pair into it: surface it and wait", async () => {
+    const world = new World();
+    world.secret = { metadata: { name: settings.secretName, namespace: NS, resourceVersion: '1', annotations: { 'certscrape.io/identity': 'system:serviceaccount:tenant-b:prometheus' } }, type: 'kubernetes.io/tls', data: {} };
+    const step = await planCertificateStep(world.view(), settings, deps);
+    expect(step.decision).toMatchObject({ type: 'blocked', cause: 'secret-identity' });
+    expect(step.write).toBeUndefined();
+    expect(step.event).toMatchObject({ type: 'Warning', reason: 'SecretIdentityMismatch' });
+    expect(step.event!.message).toContain('tenant-b');
+    expect(step.next).toEqual({ after: 'event' });
+    // Marked as this identity's own (or not marked at all, as before): issued as usual.
+    world.secret = { ...world.secret, metadata: { ...world.secret.metadata, annotations: { 'certscrape.io/identity': settings.policy.identity.username } } };
+    expect((await planCertificateStep(world.view(), settings, deps)).decision.type).toBe('begin');
   });
 
   it('if the client CA bundle is missing, write nothing (the pair cannot be judged), surface it and wait', async () => {

@@ -17,7 +17,7 @@ export const DEPLOY_DIR: string = fileURLToPath(new URL('../../../deploy/', impo
 export const BASE_PARTS = ['csr-approver', 'monitoring-operator', 'scraper-rbac', 'network-policies'] as const;
 
 /** The optional kustomize components under `deploy/components/`. */
-export const DEPLOY_COMPONENTS = ['bare-cluster', 'monitoring'] as const;
+export const DEPLOY_COMPONENTS = ['bare-cluster', 'monitoring', 'user-workload'] as const;
 /** One of {@link DEPLOY_COMPONENTS}. */
 export type DeployComponent = (typeof DEPLOY_COMPONENTS)[number];
 

@@ -138,9 +138,9 @@ export function approverBuilt(): boolean {
   return existsSync(APPROVER_DIST) && existsSync(APPROVER_BIN);
 }
 
-/** Spawns the real csr-approver bin (built) with its own SA kubeconfig. */
-export function startApprover(kubeconfig: string): Proc {
-  return new Proc('approver', APPROVER_BIN, [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0']);
+/** Spawns the real csr-approver bin (built) with its own SA kubeconfig, plus `args` (e.g. `--identities-file`). */
+export function startApprover(kubeconfig: string, args: readonly string[] = []): Proc {
+  return new Proc('approver', APPROVER_BIN, [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0', ...args]);
 }
 
 /** Approves or denies a CSR as admin through the /approval subresource. */
@@ -174,14 +174,16 @@ export class CsrRecorder {
   readonly created: CreatedCsr[] = [];
   private recorder: ObjectRecorder<V1CertificateSigningRequest> | undefined;
 
-  constructor(private readonly admin: Admin, private readonly requester = OPERATOR_USERNAME) {}
+  /** `labelSelector`: which CSRs to record; default the single default identity's label. */
+  constructor(private readonly admin: Admin, private readonly requester = OPERATOR_USERNAME, private readonly labelSelector = CSR_LABEL_SELECTOR) {}
 
   async start(onCreate?: (csr: V1CertificateSigningRequest) => void): Promise<void> {
+    const labelSelector = this.labelSelector;
     const informer = createInformer<V1CertificateSigningRequest>(this.admin.kc, {
       name: 'it-csr-recorder',
       path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
-      labelSelector: CSR_LABEL_SELECTOR,
-      list: () => this.admin.certs.listCertificateSigningRequest({ labelSelector: CSR_LABEL_SELECTOR }),
+      labelSelector,
+      list: () => this.admin.certs.listCertificateSigningRequest({ labelSelector }),
     });
     this.recorder = new ObjectRecorder(informer, {
       name: 'CSR recorder',
@@ -341,13 +343,13 @@ export interface Approval {
  * RBAC). The approver is a hard prerequisite: when it is not built this fails with the command
  * that builds it, never falls back to approving as admin.
  */
-export async function startApproval(admin: Admin, cluster: LocalCluster, dir: string): Promise<Approval> {
+export async function startApproval(admin: Admin, cluster: LocalCluster, dir: string, args: readonly string[] = []): Promise<Approval> {
   if (!approverBuilt()) {
     throw new Error(`the csr-approver is not built (${APPROVER_DIST} missing): the operator's integration tests need the real approver. Build it with: npx nx build @certscrape/csr-approver (the integration target depends on it)`);
   }
   await grantApprover(admin);
   const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: 'monitoring', name: 'csr-approver', out: join(dir, 'approver.kubeconfig') });
-  const proc = startApprover(kubeconfig);
+  const proc = startApprover(kubeconfig, args);
   return { mode: 'real csr-approver', stop: () => proc.stop() };
 }
 
