@@ -35,6 +35,21 @@ describe('identity headers under another spelling', () => {
     );
   });
 
+  it('property: the fast first-characters filter never changes the verdict (reference: fold `_`, then compare)', () => {
+    const reference = (n: string) => {
+      const f = n.replaceAll('_', '-');
+      return ['authorization', 'proxy-authorization', 'x-forwarded-client-cert'].includes(f) || f.startsWith('x-remote-') || f.startsWith('impersonate-');
+    };
+    const prefix = fc.constantFrom('', 'x-remote-', 'x_remote_', 'impersonate-', 'impersonate_', 'authorization', 'proxy_authorization', 'x-forwarded-client-cert', 'x_', 'au', 'pr', 'im', 'x-r', 'x-f', 'xr', 'accept');
+    const name = fc.tuple(prefix, fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 3 })).map(([p, rest, odd]) => `${p}${rest}${odd}`.toLowerCase());
+    fc.assert(
+      fc.property(name, (n) => {
+        expect(isIdentityHeader(n)).toBe(reference(n));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('stripIdentityHeaders removes X_Remote_User from headers and rawHeaders', () => {
     const req = { headers: { x_remote_user: 'admin', accept: '*/*' }, rawHeaders: ['X_Remote_User', 'admin', 'Accept', '*/*'] } as unknown as IncomingMessage;
     stripIdentityHeaders(req);

@@ -19,8 +19,35 @@ export function isForwardableHeaderName(name: string): boolean {
  * `_` is `-`, so `X_Remote_User` and `Impersonate_User` count too (docs/adr/0008).
  */
 export function isIdentityHeader(lowerCaseName: string): boolean {
+  if (!mayBeIdentityHeader(lowerCaseName)) return false;
   const n = lowerCaseName.includes('_') ? lowerCaseName.replaceAll('_', '-') : lowerCaseName;
   return EXACT.has(n) || n.startsWith('x-remote-') || n.startsWith('impersonate-');
+}
+
+/**
+ * A per-request filter (every header of every request passes it): false only for names that cannot be an
+ * identity header, by their first characters: `au`thorization, `pr`oxy-authorization, `im`personate-*,
+ * `x?r`emote-* and `x?f`orwarded-client-cert (`?` being `-` or `_`). Exact for ASCII; other names go to the
+ * full check.
+ */
+function mayBeIdentityHeader(n: string): boolean {
+  const c0 = n.charCodeAt(0);
+  const c1 = n.charCodeAt(1);
+  if (c0 > 0x7f || c1 > 0x7f) return true;
+  switch (c0) {
+    case 0x61 /* a */:
+      return c1 === 0x75 /* u */;
+    case 0x70 /* p */:
+      return c1 === 0x72 /* r */;
+    case 0x69 /* i */:
+      return c1 === 0x6d /* m */;
+    case 0x78 /* x */: {
+      const c2 = n.charCodeAt(2);
+      return c2 === 0x72 /* r */ || c2 === 0x66 /* f */ || c2 > 0x7f;
+    }
+    default:
+      return false;
+  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import type { UserInfo } from '../authn/user-info.js';
 import type { AuthorizationDecision, Authorizer } from '../authz/authorizer.js';
+import type { NormalizedPath } from '../authz/path.js';
 import { verbForMethod } from '../authz/verb.js';
 import { silentLogger } from '../logger.js';
 import { noopMetrics } from '../metrics.js';
@@ -45,30 +47,34 @@ export function createAuthorizationStep(authorizer: Authorizer, config: Authoriz
       decisionLog?.info({ method, user: user.name, verb, path: req.url, result: 'forbidden', reason }, 'request denied');
       return forbidden(user.name, verb, req.url ?? '');
     }
-    const done = (d: AuthorizationDecision): StepOutcome => {
-      if (!d.allowed) {
-        metrics.decision(method, 'forbidden');
-        decisionLog?.info({ method, user: user.name, verb, path: p.path, result: 'forbidden', reason: d.reason }, 'request denied');
-        return forbidden(user.name, verb, p.path);
-      }
-      metrics.decision(method, 'allowed');
-      decisionLog?.info({ method, user: user.name, verb, path: p.path, result: 'allowed', reason: d.reason }, 'request allowed');
-      if (p.changed) req.url = p.query === '' ? p.encodedPath : `${p.encodedPath}?${p.query}`;
-      return undefined;
-    };
-    const fail = (err: unknown): PlainResponse => {
-      metrics.decision(method, 'error');
-      logger.error({ err: (err as Error)?.message, path: p.path }, 'authorization failed with an internal error');
-      return INTERNAL_ERROR;
-    };
     let d: AuthorizationDecision | Promise<AuthorizationDecision>;
     try {
       d = authorizer.authorize({ user, verb, path: p.path });
     } catch (err) {
-      return fail(err);
+      return fail(method, p.path, err);
     }
-    return isPromise(d) ? d.then(done, fail) : done(d);
+    // (No closure per request on the synchronous path: the decision is applied directly.)
+    return isPromise(d) ? d.then((x) => decide(req, user, verb, p, x), (err: unknown) => fail(method, p.path, err)) : decide(req, user, verb, p, d);
   };
+
+  function decide(req: IncomingMessage, user: UserInfo, verb: string, p: NormalizedPath & { ok: true }, d: AuthorizationDecision): StepOutcome {
+    const method = user.authenticatedBy;
+    if (!d.allowed) {
+      metrics.decision(method, 'forbidden');
+      decisionLog?.info({ method, user: user.name, verb, path: p.path, result: 'forbidden', reason: d.reason }, 'request denied');
+      return forbidden(user.name, verb, p.path);
+    }
+    metrics.decision(method, 'allowed');
+    decisionLog?.info({ method, user: user.name, verb, path: p.path, result: 'allowed', reason: d.reason }, 'request allowed');
+    if (p.changed) req.url = p.query === '' ? p.encodedPath : `${p.encodedPath}?${p.query}`;
+    return undefined;
+  }
+
+  function fail(method: UserInfo['authenticatedBy'], path: string, err: unknown): PlainResponse {
+    metrics.decision(method, 'error');
+    logger.error({ err: (err as Error)?.message, path }, 'authorization failed with an internal error');
+    return INTERNAL_ERROR;
+  }
 }
 
 /** node:http(s) authorization middleware: runs {@link createAuthorizationStep}, answers 403/500 itself, else `next`. */
