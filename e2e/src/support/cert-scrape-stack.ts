@@ -1,0 +1,140 @@
+// The parts every certificate-scraping e2e stands on, started in one call: a network namespace,
+// the local control plane (kube-apiserver on the host side of the veth pair), deploy/'s identities,
+// csr-approver and monitoring-operator on their own service-account tokens, Secret
+// metrics-client-certs and ConfigMap metrics-client-ca mirrored as volumes (the kubelet's part),
+// the namespace targets reading that client CA file, kube-apiserver itself as a target (it checks
+// client certificates against its own --client-ca-file), the scraper-proxy, and a real Prometheus
+// scraping every target by certificate, directly and through the proxy.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LocalCluster } from '@certscrape/local-cluster';
+import type { CleanupStack } from './cleanup-stack.js';
+import { startControlPlane } from './control-plane.js';
+import { startController, type RunningController } from './controller-processes.js';
+import { applyDeployIdentities, grantAuthDelegator } from './deploy-identities.js';
+import { freePort } from './free-port.js';
+import { startNamespaceTargets } from './namespace-targets.js';
+import { NetworkNamespace, netnsPlan, type NetnsPlan } from './network-namespace.js';
+import { ObjectMirror } from './object-mirror.js';
+import { prometheusConfig } from './prometheus-config.js';
+import { PrometheusServer } from './prometheus-server.js';
+import { scrapeDirect } from './scrape-client.js';
+import { CERT_PATHS, scrapeJobs, type ScrapeJob, type ScrapeTarget } from './scrape-matrix.js';
+import { startScraperProxy } from './scraper-proxy-process.js';
+import { createServingPki } from './serving-pki.js';
+import { waitFor } from './wait-for.js';
+
+/** The scraper identity (design.md) the certificate is issued for. */
+export const STACK_SCRAPER = Object.freeze({ namespace: 'monitoring', serviceAccount: 'prometheus-k8s', identity: 'system:serviceaccount:monitoring:prometheus-k8s' });
+/** The targets' own service account (their token fallback). */
+const TARGET_SERVICE_ACCOUNT = Object.freeze({ namespace: 'certscrape-e2e', name: 'metrics-target' });
+
+/** Options of {@link startCertScrapeStack}. */
+export interface CertScrapeStackOptions {
+  readonly workDir: string;
+  /** kube-controller-manager --cluster-signing-duration, seconds. */
+  readonly signingDurationSeconds: number;
+  /** Prometheus scrape interval (= timeout), seconds. */
+  readonly intervalSeconds: number;
+  /** Sign CSRs with a CA of its own beside the cluster CA (local-cluster's `separateSigningCa`). */
+  readonly separateSigningCa?: boolean;
+  /** Extra flags of monitoring-operator. */
+  readonly operatorArgs?: readonly string[];
+  readonly binDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** Everything started, for the scenario to drive and observe. */
+export interface CertScrapeStack {
+  readonly cluster: LocalCluster;
+  readonly ns: NetworkNamespace;
+  readonly plan: NetnsPlan;
+  readonly admin: string;
+  readonly operator: RunningController;
+  readonly certs: ObjectMirror;
+  readonly clientCa: ObjectMirror;
+  /** The namespace targets and kube-apiserver. */
+  readonly targets: readonly ScrapeTarget[];
+  readonly jobs: readonly ScrapeJob[];
+  readonly prometheus: PrometheusServer;
+  /** The pair in the Secret's volume now. */
+  pair(): { certPem: string; keyPem: string };
+  /** The serving CA of `target` (PEM). */
+  servingCaPem(target: ScrapeTarget): string;
+  /** The directory process logs go to (scanned for secrets by the caller). */
+  readonly logDir: string;
+}
+
+/** Starts the stack; resolves once Prometheus has every job up. Everything is registered on `cleanup`. */
+export async function startCertScrapeStack(options: CertScrapeStackOptions, cleanup: CleanupStack): Promise<CertScrapeStack> {
+  const log = options.log ?? (() => undefined);
+  const work = options.workDir;
+  const logDir = join(work, 'logs');
+  await mkdir(logDir, { recursive: true });
+
+  const plan = netnsPlan(process.pid);
+  const ns = await NetworkNamespace.create(plan);
+  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
+  const cluster = await startControlPlane(
+    {
+      stateDir: join(work, 'cluster'),
+      bindAddress: plan.hostAddress,
+      signingDurationSeconds: options.signingDurationSeconds,
+      ...(options.separateSigningCa ? { separateSigningCa: true } : {}),
+      ...(options.binDir ? { binDir: options.binDir } : {}),
+      onProgress: log,
+    },
+    cleanup,
+  );
+  const admin = cluster.info.kubeconfig;
+  await applyDeployIdentities(admin);
+  const kcDir = join(work, 'kubeconfigs');
+  await mkdir(kcDir, { recursive: true });
+  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
+  const targetKc = await saKubeconfig(TARGET_SERVICE_ACCOUNT.namespace, TARGET_SERVICE_ACCOUNT.name);
+  await grantAuthDelegator(admin, TARGET_SERVICE_ACCOUNT);
+  await startController('csrApprover', { kubeconfig: await saKubeconfig('monitoring', 'csr-approver'), logDir }, cleanup);
+  const operator = await startController('monitoringOperator', { kubeconfig: await saKubeconfig('monitoring', 'monitoring-operator'), logDir, extraArgs: options.operatorArgs ?? [] }, cleanup);
+  log(`control plane ${cluster.info.server}; csr-approver and monitoring-operator (${(options.operatorArgs ?? []).join(' ') || 'default flags'}) started`);
+
+  const certs = await ObjectMirror.start({ kind: 'Secret', namespace: 'monitoring', name: 'metrics-client-certs', keys: ['tls.crt', 'tls.key'], kubeconfig: admin, dir: join(work, 'scraper', 'metrics-client-certs'), firstTimeoutMs: 120_000 });
+  cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
+  const clientCa = await ObjectMirror.start({ kind: 'ConfigMap', namespace: 'monitoring', name: 'metrics-client-ca', keys: ['client-ca.crt'], kubeconfig: admin, dir: join(work, 'targets', 'metrics-client-ca'), firstTimeoutMs: 120_000 });
+  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
+  const pair = (): { certPem: string; keyPem: string } => ({ certPem: certs.current['tls.crt'] ?? '', keyPem: certs.current['tls.key'] ?? '' });
+
+  const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
+  const nsTargets = await startNamespaceTargets(ns, { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: STACK_SCRAPER.identity }, join(work, 'targets'), cleanup);
+  const apiserver: ScrapeTarget = {
+    name: 'kube-apiserver',
+    address: `${plan.hostAddress}:${new URL(cluster.info.server).port}`,
+    servingCaFile: cluster.info.caFile,
+    inNamespace: false,
+    // Its own /metrics is megabytes: scraped less often so a slow scrape is not a timeout.
+    intervalSeconds: Math.max(3, options.intervalSeconds * 3),
+  };
+  const targets = [...nsTargets, apiserver];
+  const servingCa = await readFile(serving.caFile, 'utf8');
+  const clusterCa = await readFile(cluster.info.caFile, 'utf8');
+  const servingCaPem = (t: ScrapeTarget): string => (t.servingCaFile === cluster.info.caFile ? clusterCa : servingCa);
+  for (const t of targets) {
+    await waitFor(async () => ((await scrapeDirect(t.address, pair(), servingCaPem(t), 5000)).status === 200 ? true : undefined), { what: `${t.name} answering a certificate scrape`, timeoutMs: 90_000, intervalMs: 500 });
+  }
+
+  const upstreamCaFile = join(work, 'scraper', 'upstream-ca.crt');
+  await writeFile(upstreamCaFile, `${servingCa.trim()}\n${clusterCa.trim()}\n`);
+  const proxy = await startScraperProxy({ certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), upstreamCaFile, logDir }, cleanup);
+  const jobs = scrapeJobs(targets, CERT_PATHS);
+  const config = prometheusConfig({ jobs, credentials: { certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), tokenFile: '/dev/null', proxyUrl: proxy.proxyUrl }, intervalSeconds: options.intervalSeconds });
+  const prometheus = await PrometheusServer.start({ dir: join(work, 'prometheus'), port: await freePort(), configYaml: config });
+  cleanup.defer('prometheus', () => prometheus.stop(), () => prometheus.process.killSync());
+  await waitFor(
+    async () => {
+      const up = await prometheus.query('up');
+      return up.length === jobs.length && up.every((s) => s.value === 1) ? true : undefined;
+    },
+    { what: `all ${jobs.length} Prometheus jobs up`, timeoutMs: 120_000, intervalMs: 1000 },
+  );
+  log(`Prometheus ${prometheus.url}: ${jobs.map((j) => j.job).join(', ')}, all up`);
+  return { cluster, ns, plan, admin, operator, certs, clientCa, targets, jobs, prometheus, pair, servingCaPem, logDir };
+}
