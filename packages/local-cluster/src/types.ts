@@ -88,7 +88,9 @@ export interface LocalCluster {
   /**
    * Makes kube-system/extension-apiserver-authentication hold exactly the current bundle: kube-apiserver
    * only ever adds CAs to it (removing one from the file does not unpublish it), so this deletes the
-   * ConfigMap and waits until kube-apiserver has written it afresh. Local provider only.
+   * ConfigMap and waits until kube-apiserver has written it afresh with exactly the file's
+   * certificates, deleting again while kube-apiserver has not re-read the file yet (about once a
+   * minute). Local provider only.
    */
   republishClientCaBundle(): Promise<void>;
   /** Makes kube-controller-manager sign CSRs with `ca` (rewrites its signing files, restarts it; resolves once /healthz answers). Local provider only. */
