@@ -76,7 +76,8 @@ describe('fault matrix: what certscrape promises under each fault (issue 18)', (
     expectCleanRecovery(key);
     expect(row(key).certScrapes.ok).toBe(row(key).certScrapes.total);
     expect(detail(key, 'keptValidPair')).toBe(true);
-    expect(detail(key, 'deadlinePassedBySecondsWhileDown')).toBeGreaterThan(0);
+    expect(detail(key, 'rotationBeganSecondsAfterStop')).toBeGreaterThan(0);
+    expect(detail(key, 'rotationWaitedSecondsForSigner')).toBeGreaterThan(0);
     expect(detail(key, 'approvedUnsignedCsr')).toEqual(expect.any(String));
   });
 

@@ -31,7 +31,7 @@ import { createServingPki } from './support/serving-pki.js';
 import { startNamespaceTargets } from './support/namespace-targets.js';
 import { waitFor } from './support/wait-for.js';
 import { nodeBin } from './support/workspace-bins.js';
-import { ISSUANCE_STALL_SECONDS, PENDING_CSR_ANNOTATION, type Fault, type FaultContext, type InstalledPair, type Settled } from './faults/fault.js';
+import { earliestRotation, ISSUANCE_STALL_SECONDS, PENDING_CSR_ANNOTATION, type Fault, type FaultContext, type InstalledPair, type Settled } from './faults/fault.js';
 
 const NAMESPACE = 'monitoring';
 const SECRET = 'metrics-client-certs';
@@ -259,9 +259,10 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
     freshPairWithMargin: async (marginS) => {
       for (let attempt = 0; attempt < 8; attempt++) {
         const pair = await installedPair();
-        const margin = (pair.notAfter.getTime() - pair.rotationDeadline.getTime()) / 1000;
-        if (margin >= marginS && pair.rotationDeadline.getTime() - Date.now() > 5000) return pair;
-        log(`  pair ${pair.serial.slice(0, 8)}..: ${margin.toFixed(0)}s between rotation deadline and NotAfter (< ${marginS}s, or deadline too close): re-issuing`);
+        const earliest = earliestRotation(pair);
+        const margin = (pair.notAfter.getTime() - earliest.getTime()) / 1000;
+        if (margin >= marginS && earliest.getTime() - Date.now() > 15_000) return pair;
+        log(`  pair ${pair.serial.slice(0, 8)}..: ${margin.toFixed(0)}s between its earliest rotation and NotAfter (< ${marginS}s, or deadline too close): re-issuing`);
         await deleteCertSecret();
         await waitSettled(pair.serial);
       }

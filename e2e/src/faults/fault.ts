@@ -13,6 +13,17 @@ export interface InstalledPair {
   readonly rotationDeadline: Date;
 }
 
+/**
+ * The operator also replaces a pair with less than this left at its next reconcile (identity's
+ * MIN_REMAINING_SECONDS), which with short test certificates comes before the jittered deadline.
+ */
+export const MIN_REMAINING_SECONDS = 60;
+
+/** The earliest moment the operator may start rotating `pair`: its deadline, or when less than a minute is left. */
+export function earliestRotation(pair: InstalledPair): Date {
+  return new Date(Math.min(pair.rotationDeadline.getTime(), pair.notAfter.getTime() - MIN_REMAINING_SECONDS * 1000));
+}
+
 /** Where the system stands after an issuance: the new pair, and what is left of the issuance. */
 export interface Settled {
   readonly at: Date;
@@ -50,7 +61,7 @@ export interface FaultContext {
   writeCertKey(keyPem: string): Promise<string>;
   /** Until a matching pair other than `notSerial` is installed, no issuance is pending, and no CSR is left. */
   waitSettled(notSerial: string | undefined, timeoutMs?: number): Promise<Settled>;
-  /** A fresh pair whose rotation deadline leaves at least `marginS` before NotAfter (re-issued by deleting the Secret until so). */
+  /** A fresh pair whose earliest rotation leaves at least `marginS` before NotAfter (re-issued by deleting the Secret until so). */
   freshPairWithMargin(marginS: number): Promise<InstalledPair>;
   /** A Prometheus-style sample of the operator's /metrics: the value of `name` (undefined when absent). */
   operatorMetric(name: string): Promise<number | undefined>;

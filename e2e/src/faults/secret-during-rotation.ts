@@ -5,11 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { exportPrivateKeyPem, generateKeyPair } from '@certscrape/pkcs';
 import { pauseProcess, resumeProcess } from '../support/process-pause.js';
 import { waitFor } from '../support/wait-for.js';
-import { pendingCsrName, secondsBetween, type Fault, type FaultContext, type FaultOutcome, type InstalledPair } from './fault.js';
+import { earliestRotation, pendingCsrName, secondsBetween, type Fault, type FaultContext, type FaultOutcome, type InstalledPair } from './fault.js';
 
 async function untilDeadline(ctx: FaultContext): Promise<InstalledPair> {
   const pair = await ctx.freshPairWithMargin(20);
-  await sleep(Math.max(0, pair.rotationDeadline.getTime() - 1500 - Date.now()));
+  await sleep(Math.max(0, earliestRotation(pair).getTime() - 1500 - Date.now()));
   return pair;
 }
 
@@ -24,7 +24,7 @@ async function duringRotation(ctx: FaultContext, pair: InstalledPair, inject: ()
         const name = pendingCsrName(ctx.pending.last);
         return name && ctx.csrs.events.some((e) => e.type === 'add' && e.object.metadata?.name === name) ? name : undefined;
       },
-      { what: 'the rotation CSR created (approvers frozen)', timeoutMs: 60_000, intervalMs: 100 },
+      { what: 'the rotation CSR created (approvers frozen)', timeoutMs: Math.max(0, pair.rotationDeadline.getTime() - Date.now()) + 60_000, intervalMs: 100 },
     );
     injectedAt = new Date();
     ownWrite = await inject();
