@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterStatus } from '@certscrape/local-cluster';
 import { readE2eEnvironment } from './config.js';
-import { SCRAPER, runScenario, type ScenarioOutcome } from './scenario.js';
+import { PLATFORM_ONLY_PATH, SCRAPER, USER_WORKLOAD, runScenario, type ScenarioOutcome } from './scenario.js';
 import { CleanupStack } from './support/cleanup-stack.js';
 import { runCommand } from './support/run-command.js';
 import { MIN_CERT_SCRAPES_PER_PHASE } from './support/report.js';
@@ -56,6 +56,38 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
     expect(outcome.issued.subject).toBe(`CN=${SCRAPER.identity}`);
     expect(outcome.issued.approval).toMatch(/^Approved .* for requester system:serviceaccount:monitoring:monitoring-operator, signer kubernetes.io\/kube-apiserver-client$/);
     expect(outcome.issued.notAfter.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('Given two identities in one identities file, each Secret holds a certificate for its own identity (issue 17)', () => {
+    expect(outcome.userWorkload.secret).toBe(`${USER_WORKLOAD.namespace}/${USER_WORKLOAD.secret}`);
+    expect(outcome.userWorkload.subject).toBe(`CN=${USER_WORKLOAD.identity}`);
+    expect(outcome.issued.subject).toBe(`CN=${SCRAPER.identity}`);
+    // Two certificates of their own, never one Secret's pair in the other.
+    expect(outcome.userWorkload.serials.filter((s) => outcome.serials.includes(s))).toEqual([]);
+  });
+
+  it('When the namespace is cut off and then kube-apiserver is stopped, then every scrape of each identity\'s own jobs succeeds, and each identity\'s Secret rotated', () => {
+    const ids = outcome.report.identities ?? {};
+    expect(Object.keys(ids).sort()).toEqual([SCRAPER.identity, USER_WORKLOAD.identity].sort());
+    for (const [username, id] of Object.entries(ids)) {
+      for (const phase of ['cut', 'apiserverDown'] as const) {
+        expect(id[phase].total, `${username} ${phase}`).toBeGreaterThanOrEqual(MIN_CERT_SCRAPES_PER_PHASE);
+        expect(id[phase].ok, `${username} ${phase}`).toBe(id[phase].total);
+      }
+      expect(id.rotations, username).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it(`When the namespace is cut off, then the target whose rules admit only the platform identity on ${PLATFORM_ONLY_PATH} answers it 200 and the user-workload identity 403 — every time`, () => {
+    for (const phase of ['cut', 'apiserverDown'] as const) {
+      const probes = outcome.perIdentityProbes[phase];
+      const platform = probes[SCRAPER.identity] ?? {};
+      const userWorkload = probes[USER_WORKLOAD.identity] ?? {};
+      expect(Object.keys(platform), phase).toEqual(['200']);
+      expect(Object.keys(userWorkload), phase).toEqual(['403']);
+      expect(platform['200'], phase).toBeGreaterThanOrEqual(3);
+      expect(userWorkload['403'], phase).toBe(platform['200']);
+    }
   });
 
   it('When the cut is in place, the namespace really cannot reach kube-apiserver (it could before)', () => {
@@ -111,9 +143,11 @@ describe('client-certificate scraping survives a cut kube-apiserver (issue 9)', 
 
   it('And e2e/results/latest.json holds exactly these numbers in the issue shape', () => {
     const onDisk = JSON.parse(readFileSync(outcome.reportPath, 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(onDisk).sort()).toEqual(['apiserverDown', 'apiserverRequestsPerScrape', 'cut', 'rotation', 'targets']);
+    // Other e2e files add their own top-level keys (caRotation, faults): latest.json is written by sections.
+    expect(Object.keys(onDisk)).toEqual(expect.arrayContaining(['apiserverDown', 'apiserverRequestsPerScrape', 'cut', 'identities', 'rotation', 'targets']));
+    const ours = Object.fromEntries(Object.entries(onDisk).filter(([key]) => key in outcome.report));
     const { targets: _t, ...shape } = outcome.report;
-    const { targets: _d, ...diskShape } = onDisk;
+    const { targets: _d, ...diskShape } = ours;
     expect(diskShape).toEqual(JSON.parse(JSON.stringify(shape)));
     expect(outcome.verdicts.filter((v) => !v.holds)).toEqual([]);
   });

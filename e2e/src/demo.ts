@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { readE2eEnvironment } from './config.js';
 import { runScenario, type ScenarioOutcome, type UpSnapshot } from './scenario.js';
 import { CleanupStack } from './support/cleanup-stack.js';
-import { CONTROLLER_MANAGER_TARGETS, targetCount } from './support/controller-manager-verdicts.js';
+import { CONTROLLER_MANAGER_TARGETS, controllerManagerVerdicts, targetCount } from './support/controller-manager-verdicts.js';
 import { scratchDir } from './support/scratch-dir.js';
 
 const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
@@ -31,14 +31,14 @@ const out = (line: string): void => {
 };
 
 // `up` lines: one when the picture changes, at most a few per phase, so the story fits a screen.
-const TARGET_ORDER = ['node-app', 'node-exporter', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-controller-manager-stock'];
+const TARGET_ORDER = ['node-app', 'node-exporter', 'etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-controller-manager-stock', 'shared-exporter'];
 let lastUp = '';
 let upLines = 0;
 let upPhase = '';
 function formatUp(snapshot: UpSnapshot): string {
-  // A target shows only the paths it is scraped by (kube-controller-manager: c; its stock control: t).
+  // A target shows only the paths it is scraped by (kube-controller-manager: c; its stock control: t; shared-exporter: c, u = the user-workload identity).
   const paths = (t: string): string[] => {
-    const scraped = ['cert', 'proxy', 'token'].filter((p) => snapshot[`${t}/${p}`] !== undefined);
+    const scraped = ['cert', 'proxy', 'token', 'user-workload'].filter((p) => snapshot[`${t}/${p}`] !== undefined);
     return scraped.length > 0 ? scraped : ['cert', 'proxy', 'token'];
   };
   return TARGET_ORDER.map((t) => `${t.replace('kube-controller-manager', 'kcm')} ${paths(t).map((p) => `${p[0]}${snapshot[`${t}/${p}`] ?? '?'}`).join(' ')}`).join(' | ');
@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   row('apiserver down', 'certificate scrapes that succeeded', `${r.apiserverDown.cert.ok}/${r.apiserverDown.cert.total}`, down?.holds ?? false);
   row('rotation', 'rotations / failed certificate scrapes', `${r.rotation.rotations} / ${r.rotation.failedScrapes}`, rotation?.holds ?? false);
   row('load', 'apiserver requests per scrape: cert / token', `${r.apiserverRequestsPerScrape.cert} / ${r.apiserverRequestsPerScrape.token}`, load?.holds ?? false);
-  const [kcmCut, kcmDown, kcmStock] = outcome.verdicts.slice(5);
+  const [kcmCut, kcmDown, kcmStock] = controllerManagerVerdicts(r);
   const kcm = (target: string, phase: string, path: string): string => {
     const c = targetCount(r, target, phase, path);
     return `${c.ok}/${c.total}`;
@@ -123,6 +123,10 @@ async function main(): Promise<number> {
   row('cut', 'kube-controller-manager via sidecar, cert', kcm(fronted, 'cut', 'cert'), kcmCut?.holds ?? false);
   row('apiserver down', 'kube-controller-manager via sidecar, cert', kcm(fronted, 'apiserverDown', 'cert'), kcmDown?.holds ?? false);
   row('cut', 'kube-controller-manager stock, token', `${kcm(stock, 'cut', 'token')} (before ${kcm(stock, 'baseline', 'token')})`, kcmStock?.holds ?? false);
+  for (const [username, id] of Object.entries(r.identities ?? {})) {
+    const holds = outcome.verdicts.find((v) => v.claim.startsWith(`identity ${username}:`))?.holds ?? false;
+    row('cut / down', `${username.split(':').pop()} (own Secret): scrapes, rotations`, `${id.cut.ok}/${id.cut.total}, ${id.apiserverDown.ok}/${id.apiserverDown.total}, ${id.rotations}`, holds);
+  }
   out(`  token control = node-app, node-exporter, etcd, all reviewing every token (sidecars: --delegated-cache-ttl=0);`);
   out(`  per-target detail in ${outcome.reportPath}`);
   const allHold = outcome.verdicts.every((v) => v.holds);

@@ -6,12 +6,14 @@ import { scanLogDir } from './support/secret-scan.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
 import { formatName, parseCertificate } from '@certscrape/pkcs';
 import { readDelegationRequestCounts, type DelegationRequestCounts } from './support/apiserver-requests.js';
 import type { CleanupStack } from './support/cleanup-stack.js';
 import { startControlPlane } from './support/control-plane.js';
 import { startController } from './support/controller-processes.js';
 import { CsrRecorder } from './support/csr-recorder.js';
+import { DEPLOY_DIR } from './support/apply-manifests.js';
 import { applyDeployIdentities, grantAuthDelegator } from './support/deploy-identities.js';
 import { E2eError } from './support/errors.js';
 import { freePort } from './support/free-port.js';
@@ -24,18 +26,33 @@ import { ObjectMirror } from './support/object-mirror.js';
 import { windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
 import { prometheusConfig, type ScraperCredentials } from './support/prometheus-config.js';
 import { PrometheusServer } from './support/prometheus-server.js';
-import { verdicts, writeReport, type E2eReport, type Verdict } from './support/report.js';
+import { verdicts, writeReport, type E2eReport, type IdentityReport, type Verdict } from './support/report.js';
 import { writeReportPicture } from './support/report-html-file.js';
 import { countScrapesByJobIn, countScrapesIn, phaseKey, phaseWindow, type TimelineMarker, type TimelinePhase, type UpTimeline } from './support/up-timeline.js';
 import { countDisagreements, prometheusGraphUrl, readSerialChangeMarkers, readUpTimeline } from './support/up-timeline-query.js';
 import { scrapeDirect, scrapeViaProxy, type ScrapeResult } from './support/scrape-client.js';
 import { CERT_PATHS, scrapeJobs, selector, type ScrapePath, type ScrapeTarget, type TargetName } from './support/scrape-matrix.js';
+import type { CountCheck } from './support/up-timeline-query.js';
 import { startScraperProxy } from './support/scraper-proxy-process.js';
 import { createServingPki } from './support/serving-pki.js';
 import { waitFor } from './support/wait-for.js';
 
 /** The scraper identity (design.md) and where its credentials live. */
 export const SCRAPER = Object.freeze({ namespace: 'monitoring', serviceAccount: 'prometheus-k8s', identity: 'system:serviceaccount:monitoring:prometheus-k8s' });
+/**
+ * The second scraper identity (issue 17): a user-workload Prometheus in its own namespace, its certificate in
+ * its own Secret there. The platform identity is {@link SCRAPER}, its Secret monitoring/metrics-client-certs.
+ */
+export const USER_WORKLOAD = Object.freeze({
+  namespace: 'monitoring-user-workload',
+  serviceAccount: 'prometheus-user-workload',
+  identity: 'system:serviceaccount:monitoring-user-workload:prometheus-user-workload',
+  secret: 'metrics-client-certs',
+});
+/** The target both identities scrape; its rules (the deploy sample) admit the platform on every path, the user-workload identity on /metrics only. */
+export const PER_IDENTITY_RULES_FILE = join(DEPLOY_DIR, 'samples', 'target-auth-rules', 'per-identity.yaml');
+/** The path on the shared target that only the platform identity may read (node-exporter answers its landing page there). */
+export const PLATFORM_ONLY_PATH = '/';
 /** The targets' own service account (token fallback: TokenReview/SubjectAccessReview). E2e-only. */
 export const TARGET_SERVICE_ACCOUNT = Object.freeze({ namespace: 'certscrape-e2e', name: 'metrics-target' });
 
@@ -102,6 +119,13 @@ export interface ScenarioOutcome {
   readonly issued: { readonly subject: string; readonly issuer: string; readonly serial: string; readonly notAfter: Date; readonly csr: string; readonly approval: string };
   /** Serials of every pair the Secret held during the run, in order. */
   readonly serials: readonly string[];
+  /** The second identity: the first certificate of its own Secret, and every serial that Secret held. */
+  readonly userWorkload: { readonly secret: string; readonly subject: string; readonly serials: readonly string[] };
+  /**
+   * Direct GETs of {@link PLATFORM_ONLY_PATH} on the shared target with each identity's certificate while the
+   * namespace was cut off (`cut`) and while kube-apiserver was down (`apiserverDown`): HTTP status -> count, per username.
+   */
+  readonly perIdentityProbes: Readonly<Record<'cut' | 'apiserverDown', Readonly<Record<string, Readonly<Record<string, number>>>>>>;
   readonly namespace: string;
   readonly apiserver: string;
   /** curl from inside the namespace to kube-apiserver /readyz, before and during the cut. */
@@ -109,6 +133,15 @@ export interface ScenarioOutcome {
 }
 
 const NAMESPACE_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
+/** The target both identities scrape (behind the cut, not in the headline numbers). */
+const SHARED_TARGET: TargetName = 'shared-exporter';
+/** The paths whose scrape counts decide when a phase has lasted long enough: both identities' certificate jobs. */
+const OBSERVED_PATHS: readonly ScrapePath[] = [...CERT_PATHS, 'user-workload'];
+/** What each identity's report counts: its own certificate jobs (the platform's on every namespace target, the user-workload one's on the shared target). */
+const IDENTITY_JOBS: Readonly<Record<string, { readonly paths: readonly ScrapePath[]; readonly targets: readonly TargetName[] }>> = {
+  [SCRAPER.identity]: { paths: CERT_PATHS, targets: [...NAMESPACE_TARGETS, SHARED_TARGET] },
+  [USER_WORKLOAD.identity]: { paths: ['user-workload'], targets: [SHARED_TARGET] },
+};
 /**
  * Targets whose token path asks kube-apiserver on every scrape: the Node service, configured
  * without a token cache. certscrape-target-auth (like kube-rbac-proxy) caches a successful
@@ -119,7 +152,7 @@ const NAMESPACE_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', '
 export const TOKEN_CONTROL_TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
 const ALL_TARGETS: readonly TargetName[] = [...NAMESPACE_TARGETS, 'kube-apiserver'];
 /** The outage phases last until these have enough certificate scrapes: the namespace targets and the kube-controller-manager behind the sidecar. */
-const OUTAGE_TARGETS: readonly TargetName[] = [...NAMESPACE_TARGETS, 'kube-controller-manager'];
+const OUTAGE_TARGETS: readonly TargetName[] = [...NAMESPACE_TARGETS, 'kube-controller-manager', SHARED_TARGET];
 
 function serialOf(pem: string): string {
   return parseCertificate(pem).serialNumber.toLowerCase().replace(/^0+/, '');
@@ -153,8 +186,10 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const admin = cluster.info.kubeconfig;
   const api = new URL(cluster.info.server);
   const apiPort = Number(api.port);
-  const applied = await applyDeployIdentities(admin);
-  detail(`kube-apiserver ${cluster.info.server}; deploy/: applied ${applied.length} namespaces, service accounts, RBAC objects`);
+  await assertRulesNameBothIdentities();
+  const deployed = await applyDeployIdentities(admin);
+  assertIdentitiesFile(deployed.identitiesFile);
+  detail(`kube-apiserver ${cluster.info.server}; deploy/ (base, bare-cluster, user-workload): applied ${deployed.applied.length} namespaces, service accounts, RBAC objects`);
   const kcDir = join(work, 'kubeconfigs');
   await mkdir(kcDir, { recursive: true });
   const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
@@ -166,8 +201,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const csrs = new CsrRecorder(admin);
   await csrs.poll(); // the watch is open before any controller can create a CSR
   cleanup.defer('csr recorder', () => csrs.stop(), () => csrs.stop());
-  await startController('csrApprover', { kubeconfig: approverKc, logDir: logs }, cleanup);
-  await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs }, cleanup);
+  // Both controllers read the same identities file, the one deploy/components/user-workload ships: the platform
+  // identity and the user-workload one, each with its own Secret.
+  const identitiesFile = join(work, 'identities.yaml');
+  await writeFile(identitiesFile, deployed.identitiesFile);
+  await startController('csrApprover', { kubeconfig: approverKc, logDir: logs, extraArgs: [`--identities-file=${identitiesFile}`] }, cleanup);
+  await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs, extraArgs: [`--identities-file=${identitiesFile}`] }, cleanup);
+  detail(`identities (${identitiesFile}): ${SCRAPER.identity} -> monitoring/metrics-client-certs, ${USER_WORKLOAD.identity} -> ${USER_WORKLOAD.namespace}/${USER_WORKLOAD.secret}`);
 
   // ---- 2. the Secret and the ConfigMap
   step(2, 'Certificate issued', 'monitoring-operator and csr-approver (own SA tokens) + the real CSR API and signer -> Secret');
@@ -197,6 +237,19 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     firstTimeoutMs: 90_000,
   });
   cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
+  const uwSerials: string[] = [];
+  const uwCerts = await ObjectMirror.start({
+    kind: 'Secret',
+    namespace: USER_WORKLOAD.namespace,
+    name: USER_WORKLOAD.secret,
+    keys: ['tls.crt', 'tls.key'],
+    kubeconfig: admin,
+    dir: join(work, 'scraper', 'user-workload-certs'),
+    firstTimeoutMs: 90_000,
+    onChange: (d) => void uwSerials.push(serialOf(d['tls.crt'] ?? '')),
+  });
+  cleanup.defer('user-workload secret mirror', () => uwCerts.stop(), () => uwCerts.stop());
+  const uwSubject = formatName(parseCertificate(uwCerts.current['tls.crt'] ?? '').subject);
   const issuedCert = parseCertificate(certs.current['tls.crt'] ?? '');
   await csrs.poll();
   const first = csrs.all.find((c) => c.conditions.includes('Approved'));
@@ -213,13 +266,14 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   };
   detail(`CSR ${csr.name} from ${csr.requester}: ${first ? `Approved (${csr.reason})` : csr.approval}`);
   detail(`Secret metrics-client-certs: ${issued.subject}, expires ${issued.notAfter.toISOString().slice(11, 19)}Z`);
+  detail(`Secret ${USER_WORKLOAD.namespace}/${USER_WORKLOAD.secret}: ${uwSubject}`);
 
   // ---- 3. targets inside the namespace
   step(3, 'Targets in the network namespace', 'Node service with @certscrape/target-auth; node-exporter, etcd, kube-controller-manager behind the target-auth sidecar; a stock kube-controller-manager (control)');
   const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
   const nsTargets = await startNamespaceTargets(
     ns,
-    { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: SCRAPER.identity },
+    { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: SCRAPER.identity, perIdentityConfigFile: PER_IDENTITY_RULES_FILE },
     join(work, 'targets'),
     cleanup,
   );
@@ -227,8 +281,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   if (!scraperToken) throw new E2eError('E2E_ERR_KUBE', `no token in ${scraperKc}`);
   const servingCaPem = await readFile(serving.caFile, 'utf8');
   const pair = (): { certPem: string; keyPem: string } => ({ certPem: certs.current['tls.crt'] ?? '', keyPem: certs.current['tls.key'] ?? '' });
+  const uwPair = (): { certPem: string; keyPem: string } => ({ certPem: uwCerts.current['tls.crt'] ?? '', keyPem: uwCerts.current['tls.key'] ?? '' });
   for (const t of nsTargets) {
     await waitFor(async () => ((await scrapeDirect(t.address, pair(), servingCaPem, 2000)).status === 200 ? true : undefined), { what: `${t.name} answering a certificate scrape`, timeoutMs: 60_000, intervalMs: 500 });
+    if (t.paths?.includes('user-workload')) {
+      await waitFor(async () => ((await scrapeDirect(t.address, uwPair(), servingCaPem, 2000)).status === 200 ? true : undefined), { what: `${t.name} answering the user-workload identity`, timeoutMs: 60_000, intervalMs: 500 });
+    }
+    if (t.paths && !t.paths.includes('token')) continue;
     const withToken = await scrapeDirect(t.address, { token: scraperToken }, servingCaPem);
     if (withToken.status !== 200) throw new E2eError('E2E_ERR_ASSERTION', `${t.name}: token scrape before the cut gave ${withToken.status} ${withToken.error ?? ''}`);
   }
@@ -264,7 +323,13 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     intervalSeconds: Math.max(3, interval * 3),
   };
   const targets = [...nsTargets, ...kcmTargets, apiserverTarget];
-  const credentials: ScraperCredentials = { certFile: certs.path('tls.crt'), keyFile: certs.path('tls.key'), tokenFile, proxyUrl: proxy.proxyUrl };
+  const credentials: ScraperCredentials = {
+    certFile: certs.path('tls.crt'),
+    keyFile: certs.path('tls.key'),
+    tokenFile,
+    proxyUrl: proxy.proxyUrl,
+    userWorkload: { certFile: uwCerts.path('tls.crt'), keyFile: uwCerts.path('tls.key') },
+  };
   const fullConfig = prometheusConfig({ jobs: scrapeJobs(targets), credentials, intervalSeconds: interval });
   const runStartMs = Date.now();
   const prometheus = await PrometheusServer.start({ dir: join(work, 'prometheus'), port: await freePort(), configYaml: fullConfig });
@@ -278,7 +343,7 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     },
     { what: `all ${jobCount} Prometheus jobs up`, timeoutMs: 90_000, intervalMs: 500 },
   );
-  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${nsTargets.length + 1} targets x c, p, t; kube-controller-manager c, stock t), all up`);
+  detail(`Prometheus ${prometheus.url}: ${jobCount} jobs (${NAMESPACE_TARGETS.length + 1} targets x c, p, t; kube-controller-manager c, stock t; ${SHARED_TARGET} c + u: the two identities), all up`);
   ev.up?.('baseline', await upSnapshot(prometheus));
 
   // A phase holds a condition while Prometheus keeps scraping; samples with timestamps inside
@@ -287,6 +352,17 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const settleMs = Math.ceil(interval * 1500);
   const phases: TimelinePhase[] = []; // every observed window: the picture's bands, the report's phases
   const markers: TimelineMarker[] = [];
+  // The shared target's platform-only path, asked with each identity's certificate on every tick of the outage phases.
+  const perIdentityProbes: Record<'cut' | 'apiserverDown', Record<string, Record<string, number>>> = { cut: {}, apiserverDown: {} };
+  const probePlatformOnlyPath = async (into: Record<string, Record<string, number>>): Promise<void> => {
+    const shared = nsTargets.find((t) => t.name === SHARED_TARGET);
+    if (!shared) throw new E2eError('E2E_ERR_ASSERTION', `no ${SHARED_TARGET} target`);
+    for (const [username, credential] of [[SCRAPER.identity, pair()], [USER_WORKLOAD.identity, uwPair()]] as const) {
+      const { status } = await scrapeDirect(shared.address, credential, servingCaPem, 5000, PLATFORM_ONLY_PATH);
+      const counts = (into[username] ??= {});
+      counts[String(status)] = (counts[String(status)] ?? 0) + 1;
+    }
+  };
   const observe = async (
     phase: 'baseline' | 'cut' | 'apiserver down' | 'rotation',
     jobsTargets: readonly TargetName[],
@@ -301,8 +377,9 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
       }
       await sleep(Math.max(1000, interval * 2000));
       ev.up?.(phase, await upSnapshot(prometheus));
+      if (phase === 'cut' || phase === 'apiserver down') await probePlatformOnlyPath(perIdentityProbes[phase === 'cut' ? 'cut' : 'apiserverDown']);
       const window = { start, end: new Date() };
-      const fewest = await prometheus.query(`min(count_over_time(up${selector(CERT_PATHS, jobsTargets)}[${windowRange(window)}]))`);
+      const fewest = await prometheus.query(`min(count_over_time(up${selector(OBSERVED_PATHS, jobsTargets)}[${windowRange(window)}]))`);
       const enough = (fewest[0]?.value ?? 0) >= minScrapes;
       if (enough && (!extraUntil || (await extraUntil()))) break;
     }
@@ -344,6 +421,8 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   let afterRotationStart: Date | undefined;
   const rotationWindow = await observe('rotation', ALL_TARGETS, async () => {
     if (serials.length === before) return false;
+    // The user-workload identity rotates on its own schedule (its own issuance): the phase lasts until it has too.
+    if (uwSerials.length < 2) return false;
     const newest = serials.at(-1) ?? '';
     if (!rotatedAt) {
       rotatedAt = new Date(serialSeenAt[before] ?? Date.now()); // when it happened, not when this check noticed
@@ -395,18 +474,27 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     downCert: { phase: 'apiserverDown', paths: CERT_PATHS, targets: NAMESPACE_TARGETS },
     rotCert: { phase: 'rotation', paths: CERT_PATHS, targets: ALL_TARGETS },
   } as const;
-  const disagreements = await countDisagreements(prometheus, timeline, Object.values(headline));
+  const identityChecks: CountCheck[] = Object.values(IDENTITY_JOBS).flatMap((j) => ['cut', 'apiserverDown'].map((phase) => ({ phase, ...j })));
+  const disagreements = await countDisagreements(prometheus, timeline, [...Object.values(headline), ...identityChecks]);
   if (disagreements.length) throw new E2eError('E2E_ERR_ASSERTION', `the samples and Prometheus's own count_over_time disagree: ${disagreements.join('; ')}`);
   const count = (c: (typeof headline)[keyof typeof headline]): ScrapeCount => countScrapesIn(timeline, phaseWindow(timeline, c.phase), c);
   const [cutCert, cutToken, downCert, rotCert] = [count(headline.cutCert), count(headline.cutToken), count(headline.downCert), count(headline.rotCert)];
   const rotations = await rotationsSeen(prometheus, rotationWindow, oldSerial);
   const byJob = Object.fromEntries(timeline.phases.map((p) => [p.key, countScrapesByJobIn(timeline, p)]));
+  const identityCount = (username: string, phase: string): ScrapeCount => countScrapesIn(timeline, phaseWindow(timeline, phase), IDENTITY_JOBS[username]!);
+  const identities: Record<string, IdentityReport> = {
+    [SCRAPER.identity]: { cut: identityCount(SCRAPER.identity, 'cut'), apiserverDown: identityCount(SCRAPER.identity, 'apiserverDown'), rotations: Math.max(0, new Set(serials).size - 1) },
+    [USER_WORKLOAD.identity]: { cut: identityCount(USER_WORKLOAD.identity, 'cut'), apiserverDown: identityCount(USER_WORKLOAD.identity, 'apiserverDown'), rotations: Math.max(0, new Set(uwSerials).size - 1) },
+  };
+  detail(Object.entries(identities).map(([u, i]) => `${u}: cut ${i.cut.ok}/${i.cut.total}, apiserver down ${i.apiserverDown.ok}/${i.apiserverDown.total}, ${i.rotations} rotation(s)`).join('; '));
+  detail(`${SHARED_TARGET} ${PLATFORM_ONLY_PATH} during the cut: ${Object.entries(perIdentityProbes.cut).map(([u, c]) => `${u} ${JSON.stringify(c)}`).join(', ')}`);
   const report: E2eReport = {
     cut: { cert: cutCert, token: cutToken },
     apiserverDown: { cert: downCert },
     rotation: { rotations, failedScrapes: rotCert.total - rotCert.ok },
     apiserverRequestsPerScrape: { cert: certLoad.perScrape, token: tokenLoad.perScrape },
-    targets: targetDetail(byJob, load, Object.fromEntries(timeline.phases.map((p) => [p.key, { start: new Date(p.startMs), end: new Date(p.endMs) }]))),
+    identities,
+    targets: targetDetail(byJob, load, Object.fromEntries(timeline.phases.map((p) => [p.key, { start: new Date(p.startMs), end: new Date(p.endMs) }])), perIdentityProbes),
   };
   // Every process log of the run (controllers, proxy, sidecars, Prometheus): no key or token material.
   const leaks = scanLogDir(logs);
@@ -423,10 +511,28 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
     prometheusGraphUrl: prometheusGraphUrl(prometheus.url, timeline),
     issued,
     serials: [...serials],
+    userWorkload: { secret: `${USER_WORKLOAD.namespace}/${USER_WORKLOAD.secret}`, subject: uwSubject, serials: [...uwSerials] },
+    perIdentityProbes,
     namespace: plan.name,
     apiserver: cluster.info.server,
     route: { beforeCut, duringCut },
   };
+}
+
+/** The identities file of deploy/components/user-workload must list exactly this run's two identities, platform first, with the Secrets the run mirrors. */
+function assertIdentitiesFile(text: string): void {
+  const doc = parseYaml(text) as { identities?: { username?: string; secret?: { namespace?: string; name?: string } }[] };
+  const got = (doc.identities ?? []).map((i) => `${i.username} -> ${i.secret?.namespace}/${i.secret?.name}`);
+  const want = [`${SCRAPER.identity} -> monitoring/metrics-client-certs`, `${USER_WORKLOAD.identity} -> ${USER_WORKLOAD.namespace}/${USER_WORKLOAD.secret}`];
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new E2eError('E2E_ERR_ASSERTION', `deploy/components/user-workload's identities file lists ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+}
+
+/** The shared target runs the deploy sample's rules as they are: they must name exactly the two identities of this run. */
+async function assertRulesNameBothIdentities(): Promise<void> {
+  const rules = await readFile(PER_IDENTITY_RULES_FILE, 'utf8');
+  for (const username of [SCRAPER.identity, USER_WORKLOAD.identity]) {
+    if (!rules.includes(`name: ${username}\n`)) throw new E2eError('E2E_ERR_ASSERTION', `${PER_IDENTITY_RULES_FILE} does not name ${username}`);
+  }
 }
 
 /** `up` of every job now, keyed `<target>/<path>`. */
@@ -504,7 +610,7 @@ async function measureLoad(
 }
 
 /** Per-target detail for the report: per target, per phase, per path {ok, total}, and the load measurement. */
-function targetDetail(byJob: Record<string, Record<string, ScrapeCount>>, load: LoadResult, windows: Record<string, PhaseWindow>): Record<string, unknown> {
+function targetDetail(byJob: Record<string, Record<string, ScrapeCount>>, load: LoadResult, windows: Record<string, PhaseWindow>, probes: ScenarioOutcome['perIdentityProbes']): Record<string, unknown> {
   const perTarget: Record<string, Record<string, unknown>> = {};
   for (const [phase, jobs] of Object.entries(byJob)) {
     for (const [job, count] of Object.entries(jobs)) {
@@ -513,6 +619,7 @@ function targetDetail(byJob: Record<string, Record<string, ScrapeCount>>, load: 
     }
   }
   for (const [target, l] of Object.entries(load)) (perTarget[target] ??= {}).load = l;
+  (perTarget[SHARED_TARGET] ??= {}).platformOnlyPath = { path: PLATFORM_ONLY_PATH, ...probes };
   return {
     ...perTarget,
     _notes: {
@@ -521,6 +628,8 @@ function targetDetail(byJob: Record<string, Record<string, ScrapeCount>>, load: 
       controlPlane:
         'kube-controller-manager: a real kube-controller-manager in the namespace, bound to 127.0.0.1 with /metrics in --authorization-always-allow-paths, behind the certscrape-target-auth sidecar (https upstream verified against its serving CA), scraped by certificate; kube-controller-manager-stock: the same binary on the namespace address, stock (/metrics authorized by SubjectAccessReview, 10 s cache), scraped with a token — the control. Neither is in the headline numbers',
       phases: 'every count is of the `up` samples in latest.timeline.json (drawn in latest.html); per target, <phase>.<path> = {ok, total} for each phase there; loadStep = Prometheus scrapes during the load step (token jobs paused), load = the measured direct scrapes',
+      identities: `identities.<username>: that identity's own certificate jobs — ${Object.entries(IDENTITY_JOBS).map(([u, j]) => `${u}: ${j.paths.join('+')} on ${j.targets.join(', ')}`).join('; ')}; rotations = new pairs its Secret received during the run`,
+      sharedExporter: `${SHARED_TARGET}: node-exporter behind a second sidecar running deploy/samples/target-auth-rules/per-identity.yaml (platform identity every path, user-workload identity /metrics only); platformOnlyPath = direct GETs of ${PLATFORM_ONLY_PATH} with each identity's certificate on every tick of the outage phases, HTTP status -> count`,
       tokenControlGroup: `cut.token and apiserverRequestsPerScrape.token count ${TOKEN_CONTROL_TARGETS.join(', ')}: the in-process target and the certscrape-target-auth sidecars run with --delegated-cache-ttl=0, so every token scrape needs a TokenReview (the sidecar's default caches like kube-rbac-proxy: 2 min)`,
       windows: Object.fromEntries(Object.entries(windows).map(([k, w]) => [k, { start: w.start.toISOString(), end: w.end.toISOString() }])),
     },

@@ -12,7 +12,7 @@ import { nodeBin } from './workspace-bins.js';
 export const TARGET_PORTS = Object.freeze({
   nodeApp: 9445,
   nodeExporterSidecar: 9443,
-  sharedExporterSidecar: 9446,
+  sharedExporterSidecar: 9447,
   etcdSidecar: 9444,
   nodeExporter: 9100,
   etcdClient: 12379,
