@@ -60,10 +60,12 @@ describe('the PrometheusRule', () => {
       'CertscrapeClientCertificateRotationOverdue',
       'CertscrapeCsrDenied',
       'CertscrapeCsrFailed',
+      'CertscrapeIssuanceStalled',
       'CertscrapeNoValidClientCertificate',
       'CertscrapeOperatorNotReady',
       'CertscrapeScraperNotReloadingCertificate',
       'CertscrapeScraperProxyRefusedPair',
+      'CertscrapeSignerRotationPending',
       'CertscrapeTargetAuthRefusingClientCertificate',
     ]);
   });
