@@ -91,7 +91,9 @@ describe('the subject rule is the same for the CSR and the issued certificate', 
         const csrOk = subjectIsIdentity({ csr: { username: undefined, groups: undefined } as never, request: parseCsr(csr.pem), policy }).length === 0;
         const cert = await check({ subject }, { id });
         const certOk = !cert.problems.includes('subject');
-        expect(certOk).toBe(csrOk);
+        // The one difference: the signer may put the CN after the O RDNs (Go's order), the operator's request may not.
+        const onlyCnMisplaced = scraperSubjectViolations(parseCsr(csr.pem).subject, id).every((v) => v.message === 'the common name must be the first RDN');
+        expect(certOk).toBe(csrOk || onlyCnMisplaced);
         expect(scraperSubjectViolations(cert.certificate!.subject, id).length === 0).toBe(csrOk);
       }),
       { numRuns: 60 },
@@ -106,6 +108,25 @@ function printableCnName(value: string): Uint8Array {
   const atv = tlv(0x30, Uint8Array.from([...oidCn, ...tlv(0x13, new TextEncoder().encode(value))]));
   return tlv(0x30, tlv(0x31, atv));
 }
+
+describe('the RDN order depends on who encoded the subject', () => {
+  // Regression (csr-approver integration run with two identities on the local control plane): the
+  // kube-apiserver-client signer issued CN=<tenant>,O=<group> as [O=<group>], [CN=<tenant>].
+  const tenant = scraperIdentity('system:serviceaccount:monitoring-user-workload:prometheus-user-workload', ['certscrape:user-workload']);
+  const goOrder: NameInput = [[{ type: 'O', value: 'certscrape:user-workload' }], [{ type: 'CN', value: tenant.username }]];
+  it('if the signer issued the O before the CN (Go pkix.Name order), the certificate is still a valid scraper certificate', async () => {
+    const r = await check({ subject: goOrder }, { id: tenant });
+    expect(r.problems).toEqual([]);
+  });
+  it('if a CSR puts the O before the CN, the CSR rule still refuses it (the operator always sends the CN first)', async () => {
+    const csr = await createTestCsr({ subject: goOrder, keys });
+    expect(scraperSubjectViolations(parseCsr(csr.pem).subject, tenant).map((v) => v.message)).toEqual(['the common name must be the first RDN']);
+  });
+  it('if the signer issued two CNs in any order, the certificate is refused', async () => {
+    const r = await check({ subject: [...goOrder, [{ type: 'CN', value: 'system:admin' }]] }, { id: tenant });
+    expect(r.problems).toContain('subject');
+  });
+});
 
 describe('the string type depends on who encoded the subject', () => {
   // Regression (integration run on the local control plane): the kube-apiserver-client signer

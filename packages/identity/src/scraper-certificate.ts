@@ -44,8 +44,8 @@ const REQUEST_STRING_TYPES: ReadonlySet<string> = new Set(['utf8']);
 const SIGNER_STRING_TYPES: ReadonlySet<string> = new Set(['utf8', 'printable']);
 
 /**
- * The subject rule: the raw subject is exactly `CN=<identity>` first, followed by one
- * single-valued `O=<group>` RDN per configured group (in any order); no other attribute, no
+ * The subject rule: the raw subject is exactly `CN=<identity>` first (in a certificate the signer
+ * issued: anywhere, as Go orders it), followed by one single-valued `O=<group>` RDN per configured group (in any order); no other attribute, no
  * duplicate CN, no multi-valued RDN, every CN/O a UTF8String free of control/format characters
  * (Unicode Cc/Cf such as U+0000, U+200B, U+FEFF). Read from the raw RDNs, so nothing a parser might drop
  * escapes. Returns every violation (empty = the subject names exactly this identity), with
@@ -79,7 +79,10 @@ export function scraperSubjectViolations(subject: DistinguishedName, identity: S
   if (cns.length !== 1 || cns[0] !== identity.username) {
     out.push({ field, rule: 'subject-common-name', message: `common name(s) ${JSON.stringify(cns)} must be exactly [${JSON.stringify(identity.username)}]` });
   }
-  if (subject[0]?.[0]?.oid !== CN && cns.length === 1) {
+  // The operator's request puts the CN first. The signer does not keep that order: Go's crypto/x509 re-encodes
+  // the subject from pkix.Name, which writes O before CN (seen on the local control plane for an identity
+  // with groups), so an issued certificate may carry its one CN anywhere.
+  if (options.encodedBy !== 'signer' && subject[0]?.[0]?.oid !== CN && cns.length === 1) {
     out.push({ field: `${field}[0]`, rule: 'subject-common-name', message: 'the common name must be the first RDN' });
   }
   const wantOrgs = [...identity.groups].sort();
