@@ -2,6 +2,7 @@
 // certscrape creates can do exactly what it needs — proved with a matrix of SubjectAccessReviews
 // (what each identity must and must not do) and with real requests made with each service
 // account's token and with a real scraper certificate.
+import { join } from 'node:path';
 import { ApiException, CoreV1Api, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,12 @@ import { applyObjects, forServer, renderDeploy } from './support/apply-manifests
 import { CLIENT_SIGNER, DeployFixture, NS, SCRAPER, saGroups, saUser, statusOf } from './support/deploy-fixture.js';
 import type { Access } from './support/deploy-fixture.js';
 import { objectId, type KubeObject } from './support/kustomize.js';
+import { waitFor } from '@certscrape/local-cluster/testing';
+import { parseCertificate } from '@certscrape/pkcs';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { startControllerFromDeployment } from './support/deploy-controllers.js';
+import type { RunningController } from './support/deploy-controllers.js';
+import { writeAt } from './support/deploy-pod.js';
 import { parseIdentitySetText } from '@certscrape/kube-runtime';
 
 /** The base, on a bare cluster (components/bare-cluster: the Namespace and prometheus-k8s), and the example exporter's identity. */
@@ -316,6 +323,42 @@ describe('RBAC of components/user-workload: exactly the listed Secrets, per name
       await statusOf(adminCore.deleteNamespacedSecret({ name: 'metrics-client-certs-pending', namespace: UW }));
     }
   });
+});
+
+describe('components/user-workload with the real controllers', () => {
+  it('operator and approver, run with its Deployment args and these grants only, issue both identities into their own Secrets with no Forbidden', async () => {
+    const core = fx.admin.makeApiClient(CoreV1Api);
+    const file = (identitiesConfigMap['data'] as Record<string, string>)['identities.yaml']!;
+    const running: RunningController[] = [];
+    try {
+      for (const [deployment, sa] of [['csr-approver', 'csr-approver'], ['monitoring-operator', 'monitoring-operator']] as const) {
+        // The kubelet mounts the ConfigMap before the container starts (the volume is not optional).
+        writeAt(join(fx.work, `${deployment}-pod`), '/etc/certscrape/identities/identities.yaml', file);
+        running.push(await startControllerFromDeployment(fx, withUserWorkload, deployment, sa));
+      }
+      for (const id of identities) {
+        const secret = await waitFor(
+          async () => {
+            for (const r of running) r.proc.assertRunning();
+            const got = await core.readNamespacedSecret({ name: id.secret.name, namespace: id.secret.namespace }).catch(() => undefined);
+            return got?.data?.['tls.crt'] ? got : undefined;
+          },
+          { what: `Secret ${id.secret.namespace}/${id.secret.name} with a certificate`, timeoutMs: 120_000 },
+        );
+        const cert = parseCertificate(Buffer.from(secret.data!['tls.crt']!, 'base64').toString('utf8'));
+        expect(cert.subject.flat().map((a) => `${a.shortName}=${a.value}`), id.username).toEqual([`CN=${id.username}`]);
+        expect(secret.metadata?.annotations?.['certscrape.io/identity']).toBe(id.username);
+      }
+      for (const r of running) expect(r.proc.tail(400), `${r.proc.spec.name} was refused something by RBAC`).not.toMatch(/forbidden/i);
+    } finally {
+      for (const r of running.reverse()) await r.proc.stop();
+      for (const id of identities) for (const name of [id.secret.name, id.pendingSecret.name]) await statusOf(core.deleteNamespacedSecret({ name, namespace: id.secret.namespace }));
+      for (const id of identities) if (id.caConfigMap) await statusOf(core.deleteNamespacedConfigMap({ name: id.caConfigMap.name, namespace: id.caConfigMap.namespace }));
+      await statusOf(core.deleteNamespacedConfigMap({ name: 'certscrape-monitoring-operator-identities', namespace: NS }));
+      const leases = fx.admin.makeApiClient(CoordinationV1Api);
+      for (const name of ['certscrape-csr-approver', 'certscrape-monitoring-operator']) await statusOf(leases.deleteNamespacedLease({ name, namespace: NS }));
+    }
+  }, 240_000);
 });
 
 describe('RBAC: real requests with each identity', () => {
