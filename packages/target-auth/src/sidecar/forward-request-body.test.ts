@@ -36,4 +36,12 @@ describe('forwardRequestBody', () => {
     req.end();
     expect(await up.finished).toBe(outcome);
   });
+
+  it('if the request has no body, the upstream request is ended at once, without waiting for the client stream to end', async () => {
+    const req = new PassThrough() as PassThrough & { aborted?: boolean };
+    const up = upstream();
+    forwardRequestBody(req as ClientBody, up.w, { ok: true, body: 'none' });
+    expect(await up.finished).toBe('ended ');
+    expect(req.readableEnded).toBe(false);
+  });
 });

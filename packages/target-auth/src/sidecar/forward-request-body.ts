@@ -17,7 +17,15 @@ export type ClientBody = Readable & { readonly aborted?: boolean };
  * connection instead.
  */
 export function forwardRequestBody(req: ClientBody, upstream: Writable, framing: ForwardableFraming): void {
-  const expected = framing.body === 'length' ? framing.length : framing.body === 'none' ? 0 : undefined;
+  // No body (HTTP/1.1 without framing headers, or an HTTP/2 HEADERS frame that ended the stream):
+  // there is nothing to wait for, so the upstream request goes out now rather than a tick later on
+  // the client's 'end', and without four listeners per scrape. A client that goes away after this
+  // is handled by the proxy (its response 'close' destroys the upstream request).
+  if (framing.body === 'none') {
+    upstream.end();
+    return;
+  }
+  const expected = framing.body === 'length' ? framing.length : undefined;
   let forwarded = 0;
   let cut = false;
   const cutOff = () => {

@@ -7,15 +7,13 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { ClientCertAuthenticator } from '../authn/client-cert-authenticator.js';
 import { RequestAuthenticator } from '../authn/request-authenticator.js';
-import { TokenAuthenticator } from '../authn/token-authenticator.js';
+import type { TokenAuthenticator } from '../authn/token-authenticator.js';
 import { AllowPaths } from '../authz/allow-paths.js';
 import { parseKubeRbacProxyConfig } from '../authz/kube-rbac-proxy-config.js';
 import { StaticAuthorizer } from '../authz/static-authorizer.js';
-import { SubjectAccessReviewAuthorizer } from '../authz/subject-access-review-authorizer.js';
 import { UnionAuthorizer, type UnionMember } from '../authz/union-authorizer.js';
 import { CaBundleWatcher, type CaBundle, type CaBundleSource } from '../ca-bundle.js';
 import type { SidecarConfig } from '../config.js';
-import { createKubernetesDelegatedClients } from '../delegated-clients.js';
 import { TargetAuthError } from '../errors.js';
 import { silentLogger, type TargetAuthLogger } from '../logger.js';
 import { createTargetAuthMetrics } from '../metrics.js';
@@ -25,10 +23,7 @@ import { withAuthorization } from '../middleware/with-authorization.js';
 import type { RequestHandler } from '../middleware/types.js';
 import { createSecureHttp2Server, createSecureServer, type SecureServerOptions } from '../secure-server.js';
 import { ServingCertReloader, staticServingPair, type ServingPairSource } from '../serving-cert.js';
-import { createH2cUpstreamProxy } from './h2c-upstream-proxy.js';
 import { createOwnEndpointsHandler } from './own-endpoints.js';
-import { rateLimitDelegatedClients } from './rate-limited-clients.js';
-import { selfSignedServingPair } from './self-signed.js';
 import { openUpstreamAgent } from './upstream-agent.js';
 import { upstreamIdentityHeaders, withoutClientIdentityFields } from './upstream-identity-headers.js';
 import { createUpstreamProxy } from './upstream-proxy.js';
@@ -78,7 +73,9 @@ const NO_CLIENT_CA: CaBundleSource = {
  * authorization -> upstream proxy (+ identity headers)`, composed here in one visible place,
  * served over h2 + HTTP/1.1 (or HTTP/1.1 only with `--http2-disable`) with `--tls-min-version`
  * and `--tls-cipher-suites`. Own endpoints: `--proxy-endpoints-port` (TLS) and
- * `--metrics-bind-address` (plain HTTP).
+ * `--metrics-bind-address` (plain HTTP). What only some configurations use (the delegated
+ * fallback, h2c, the self-signed pair) is imported only when configured, so it is not resident
+ * in a sidecar that does not use it.
  */
 export async function startSidecar(config: SidecarConfig, deps: SidecarDependencies = {}): Promise<RunningSidecar> {
   const logger = deps.logger ?? silentLogger;
@@ -113,12 +110,19 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
       serving = reloader;
     } else {
       logger.warn({}, 'no --tls-cert-file/--tls-private-key-file: serving a generated self-signed certificate');
+      const { selfSignedServingPair } = await import('./self-signed.js');
       serving = staticServingPair(await selfSignedServingPair(config.listenHost ?? '0.0.0.0'));
     }
 
     const members: UnionMember[] = [{ authorizer: new StaticAuthorizer(rules) }];
     let token: TokenAuthenticator | undefined;
     if (config.kubeconfig !== undefined || config.inCluster) {
+      const [{ createKubernetesDelegatedClients }, { rateLimitDelegatedClients }, { TokenAuthenticator }, { SubjectAccessReviewAuthorizer }] = await Promise.all([
+        import('../delegated-clients.js'),
+        import('./rate-limited-clients.js'),
+        import('../authn/token-authenticator.js'),
+        import('../authz/subject-access-review-authorizer.js'),
+      ]);
       const clients = rateLimitDelegatedClients(
         await createKubernetesDelegatedClients({ ...(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : { inCluster: true }), onCall: (api, result) => metrics.delegatedCall(api, result) }),
         { qps: config.kubeApiQps, burst: config.kubeApiBurst },
@@ -137,6 +141,7 @@ export async function startSidecar(config: SidecarConfig, deps: SidecarDependenc
     const extraHeaders = config.authHeaders !== undefined ? { extraHeaders: upstreamIdentityHeaders(config.authHeaders) } : {};
     let proxy: RequestHandler;
     if (config.upstreamForceH2c) {
+      const { createH2cUpstreamProxy } = await import('./h2c-upstream-proxy.js');
       const h2c = createH2cUpstreamProxy({ upstream: config.upstream, logger, ...extraHeaders });
       closers.push(() => h2c.close());
       proxy = h2c;
