@@ -106,7 +106,7 @@ describe('fault matrix: what certscrape promises under each fault (issue 18)', (
     expect(row('secretDeletedDuringRotation').certScrapes.ok).toBe(row('secretDeletedDuringRotation').certScrapes.total);
   });
 
-  it('When a mismatched key is written into tls.key while a rotation CSR is pending, then the operator replaces the pair; scraper-proxy keeps the last good pair (no proxy scrape fails), and only direct scrapes during the tampering fail', () => {
+  it('When a mismatched key is written into tls.key while a rotation CSR is pending, then the operator replaces the pair and never writes a mismatched one itself; no scrape through scraper-proxy fails (it keeps the last good pair), and any failed scrape is a direct one', () => {
     const key = 'secretTamperedDuringRotation';
     expectCleanRecovery(key);
     const r = row(key);

@@ -18,6 +18,7 @@ async function duringRotation(ctx: FaultContext, pair: InstalledPair, inject: ()
   for (const a of frozen) pauseProcess(a.process);
   let ownWrite: string | undefined;
   let injectedAt: Date;
+  let began: number;
   try {
     const csr = await waitFor(
       () => {
@@ -27,6 +28,7 @@ async function duringRotation(ctx: FaultContext, pair: InstalledPair, inject: ()
       { what: 'the rotation CSR created (approvers frozen)', timeoutMs: Math.max(0, pair.rotationDeadline.getTime() - Date.now()) + 60_000, intervalMs: 100 },
     );
     injectedAt = new Date();
+    began = ctx.pending.events.find((e) => pendingCsrName(e) === csr)?.atMs ?? injectedAt.getTime();
     ownWrite = await inject();
     ctx.log(`  injected during the rotation (CSR ${csr} pending)`);
   } finally {
@@ -35,7 +37,7 @@ async function duringRotation(ctx: FaultContext, pair: InstalledPair, inject: ()
   const settled = await ctx.waitSettled(pair.serial);
   return {
     recoverySeconds: secondsBetween(injectedAt, settled.at),
-    details: { injectedSecondsAfterDeadline: secondsBetween(pair.rotationDeadline, injectedAt), csrsLeft: settled.csrsLeft, newSerial: settled.serial !== pair.serial },
+    details: { injectedSecondsAfterRotationBegan: secondsBetween(began, injectedAt), csrsLeft: settled.csrsLeft, newSerial: settled.serial !== pair.serial },
     ...(ownWrite ? { ownWrites: [ownWrite] } : {}),
   };
 }
