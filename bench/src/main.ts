@@ -8,6 +8,7 @@ import { createCsrPolicy } from '@certscrape/identity';
 import { buildCsrBurst, measureEvaluation } from './approver-pure.js';
 import { runClusterBenchmarks } from './cluster-benchmarks.js';
 import { measureHostileChain } from './hostile-chain.js';
+import { startNginxProxy } from './nginx-proxy.js';
 import { measureProxy } from './proxy.js';
 import { measureServe, type Profile } from './serve.js';
 import { measureSidecarMemory } from './sidecar-memory.js';
@@ -43,7 +44,7 @@ try {
 
   log('\n# Serving a scrape (57 KB node-exporter exposition), server CPU per 1000 requests');
   const contenders: Contender[] = [];
-  for (const start of [startPlainHttps, startNodeMtlsNaive, startTargetAuth, startSidecar, startNginx, startGoExporterToolkit]) {
+  for (const start of [startPlainHttps, startNodeMtlsNaive, startTargetAuth, startSidecar, startNginx, startNginxProxy, startGoExporterToolkit]) {
     const c = await start(inputs);
     contenders.push(c);
     stops.push(async () => {
@@ -70,6 +71,11 @@ try {
     }
   }
 
+  // The sidecar beside nginx doing the same job (mTLS + subject check, then a keep-alive hop to the same kind of upstream).
+  for (const p of profiles) {
+    results.add(`sidecar.${p.name}.ratio_vs_nginx_proxy`, round(cost('nginx-proxy', p.name) / cost('sidecar', p.name), 3), 'x (peer cost / ours; >1 = cheaper)', { ours: cost('sidecar', p.name), peer: cost('nginx-proxy', p.name) });
+  }
+
   log('\n# Unauthenticated hostile chains (same-name intermediates, huge RSA exponents): target-auth CPU per connection');
   const hostile = await measureHostileChain(contenders.find((c) => c.name === 'target-auth')!, pki, quick ? 20 : 60, quick ? 2 : 3, log);
   results.add('serve.unauthenticated_hostile.cpu_ratio', hostile.ratio, 'x (hostile / normal CPU per connection; goal <= 2)', { normalCpuMs: hostile.normalCpuMs, hostileCpuMs: hostile.hostileCpuMs, ...hostile.detail });
@@ -92,10 +98,11 @@ try {
     { readyLine: /listening|"msg":"ready|started/i, timeoutMs: 20_000 },
   );
   stops.push(() => proxy.stop());
-  const px = await measureProxy(target, new URL(`http://127.0.0.1:${proxyPort}`), pki, quick ? 2 : 4);
+  const px = await measureProxy(target, proxy, new URL(`http://127.0.0.1:${proxyPort}`), pki, quick ? 2 : 4);
   results.add('proxy.latency_p50_overhead_ms', px.p50OverheadMs, 'ms', px.detail);
   results.add('proxy.latency_p99_overhead_ms', px.p99OverheadMs, 'ms', px.detail);
   results.add('proxy.throughput_ratio', px.throughputRatio, 'x (proxied / direct)', px.detail);
+  results.add('proxy.cpu_per_1000', px.proxyCpuPer1000Ms, 'ms (scraper-proxy CPU per 1000 proxied scrapes, concurrency 4)', { targetCpuPer1000Ms: px.targetCpuPer1000Ms });
   results.add('proxy.rss_mib', round(rssMiB(proxy.pid), 1), 'MiB');
   for (const stop of stops.splice(0).reverse()) await stop();
 

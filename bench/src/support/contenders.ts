@@ -31,7 +31,8 @@ export interface ContenderInputs {
 
 const READY = /READY (\d+)/;
 
-async function nodeServer(name: string, script: string, args: object): Promise<BenchProcess & { port: number }> {
+/** Starts one of bench/src/servers as a process and waits for its `READY <port>` line. */
+export async function nodeServer(name: string, script: string, args: object): Promise<BenchProcess & { port: number }> {
   const p = await startProcess(name, process.execPath, [serverScript(script), JSON.stringify({ port: 0, ...args })], { readyLine: READY });
   return { ...p, port: Number(p.readyMatch![1]) };
 }
@@ -86,7 +87,21 @@ export async function startSidecar(i: ContenderInputs): Promise<Contender> {
 
 /** nginx (Debian nginx-light) with ssl_verify_client on and a subject check. */
 export async function startNginx(i: ContenderInputs): Promise<Contender> {
-  const prefix = path.join(i.workDir, 'nginx');
+  const { url, process: p } = await launchNginx(i, 'nginx', '', `
+      default_type "text/plain; version=0.0.4";
+      alias ${i.bodyFile};`);
+  return { name: 'nginx-mtls', url, measured: p, all: [p], checks: 'chain at the handshake (ssl_verify_client on), subject DN compare per request' };
+}
+
+/**
+ * The one nginx launcher: a prefix under `workDir/<dir>`, one worker, an mTLS server
+ * (`ssl_verify_client on` against the bench CA, no session tickets) whose `location = /metrics`
+ * answers 403 unless the client subject is the bench user, then runs `location` (nginx
+ * directives); `http` adds directives to the http block (e.g. an upstream). Ready once an mTLS
+ * GET of /metrics answers 200.
+ */
+export async function launchNginx(i: ContenderInputs, dir: string, http: string, location: string): Promise<{ url: URL; process: BenchProcess }> {
+  const prefix = path.join(i.workDir, dir);
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   const port = await freePort();
   const conf = path.join(prefix, 'nginx.conf');
@@ -104,7 +119,7 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
   keepalive_requests 1000000;
-  keepalive_timeout 60s;
+  keepalive_timeout 60s;${http}
   server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${i.pki.serverCertFile};
@@ -113,17 +128,15 @@ http {
     ssl_verify_client on;
     ssl_session_tickets off;
     location = /metrics {
-      if ($ssl_client_s_dn != "CN=${i.pki.user}") { return 403; }
-      default_type "text/plain; version=0.0.4";
-      alias ${i.bodyFile};
+      if ($ssl_client_s_dn != "CN=${i.pki.user}") { return 403; }${location}
     }
   }
 }
 `,
   );
   const url = new URL(`https://127.0.0.1:${port}/metrics`);
-  const p = await startProcess('nginx', 'nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { probe: probe(url, i.pki) });
-  return { name: 'nginx-mtls', url, measured: p, all: [p], checks: 'chain at the handshake (ssl_verify_client on), subject DN compare per request' };
+  const p = await startProcess(dir, 'nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { probe: probe(url, i.pki) });
+  return { url, process: p };
 }
 
 /** Go: Prometheus' exporter-toolkit web server (Debian prometheus 2.42) with RequireAndVerifyClientCert, serving the bytes as a user asset. */
