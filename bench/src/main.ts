@@ -85,6 +85,9 @@ try {
   const memory = await measureSidecarMemory(() => startSidecar(inputs), '--max-semi-space-size=1', pki, quick ? 10 : 30, log);
   results.add('sidecar.rss_mib.idle', memory.idleMiB, 'MiB (goal <= 40)', memory.detail);
   results.add('sidecar.rss_mib.load', memory.loadMiB, 'MiB (peak; goal <= 40)', memory.detail);
+  results.add('sidecar.rss_mib.bare_node', memory.detail.bareNodeMiB, 'MiB (a Node.js process doing nothing, same NODE_OPTIONS: the floor of any Node.js sidecar)');
+  results.add('sidecar.rss_anon_mib.idle', memory.detail.anonIdleMiB, "MiB (RssAnon: the sidecar's own memory, without the node binary's shared file pages)");
+  results.add('sidecar.rss_anon_mib.load', memory.detail.anonLoadMiB, 'MiB (peak RssAnon under load)');
   const memoryDefault = await measureSidecarMemory(() => startSidecar(inputs), undefined, pki, quick ? 10 : 30, log);
   results.add('sidecar.rss_mib.load_node_defaults', memoryDefault.loadMiB, 'MiB (peak, no NODE_OPTIONS)', memoryDefault.detail);
 

@@ -5,7 +5,8 @@
 import type { Contender } from './support/contenders.js';
 import { runLoad } from './support/load.js';
 import type { BenchPki } from './support/pki.js';
-import { rssMiB } from './support/proc.js';
+import { rssAnonMiB, rssMiB } from './support/proc.js';
+import { startProcess } from './support/processes.js';
 import { round } from './support/stats.js';
 
 /** What {@link measureSidecarMemory} found, in MiB. */
@@ -13,7 +14,22 @@ export interface SidecarMemory {
   readonly idleMiB: number;
   /** Highest RSS sampled (every 100 ms) during the load. */
   readonly loadMiB: number;
-  readonly detail: { readonly nodeOptions: string; readonly node: string; readonly loadSeconds: number; readonly requests: number; readonly errors: number; readonly samples: number };
+  /**
+   * The same two figures for the anonymous part of RSS alone (heap, malloc: this process's own
+   * memory; the rest is mostly the node binary's file pages), and the RSS of a bare Node.js
+   * process (`setInterval` only, same NODE_OPTIONS) — the floor no Node.js sidecar goes below.
+   */
+  readonly detail: {
+    readonly nodeOptions: string;
+    readonly node: string;
+    readonly loadSeconds: number;
+    readonly requests: number;
+    readonly errors: number;
+    readonly samples: number;
+    readonly anonIdleMiB: number;
+    readonly anonLoadMiB: number;
+    readonly bareNodeMiB: number;
+  };
 }
 
 /**
@@ -31,22 +47,49 @@ export async function measureSidecarMemory(start: () => Promise<Contender>, node
     if (saved === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = saved;
   }
+  let measured: Omit<SidecarMemory, 'detail'> & { detail: Omit<SidecarMemory['detail'], 'bareNodeMiB'> };
   try {
-    return await measure(sidecar, pki, seconds, nodeOptions ?? '(none)', log);
+    measured = await measure(sidecar, pki, seconds, nodeOptions ?? '(none)', log);
   } finally {
     for (const p of sidecar.all) await p.stop();
   }
+  const bareNodeMiB = await bareNodeRss(nodeOptions);
+  log(`  bare Node.js process (NODE_OPTIONS ${nodeOptions ?? '(none)'}): ${bareNodeMiB} MiB`);
+  return { ...measured, detail: { ...measured.detail, bareNodeMiB } };
 }
 
-async function measure(sidecar: Contender, pki: BenchPki, seconds: number, label: string, log: (s: string) => void): Promise<SidecarMemory> {
+/** RSS of a Node.js process that does nothing, after the same settle time as the sidecar's idle figure. */
+async function bareNodeRss(nodeOptions: string | undefined): Promise<number> {
+  const saved = process.env.NODE_OPTIONS;
+  if (nodeOptions !== undefined) process.env.NODE_OPTIONS = nodeOptions;
+  else delete process.env.NODE_OPTIONS;
+  let bare: Awaited<ReturnType<typeof startProcess>>;
+  try {
+    bare = await startProcess('bare-node', process.execPath, ['-e', "console.log('READY'); setInterval(() => undefined, 60_000);"], { readyLine: /READY/ });
+  } finally {
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
+  }
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    return round(rssMiB(bare.pid), 1);
+  } finally {
+    await bare.stop();
+  }
+}
+
+async function measure(sidecar: Contender, pki: BenchPki, seconds: number, label: string, log: (s: string) => void) {
   const pid = sidecar.measured.pid;
   await new Promise((r) => setTimeout(r, 2000));
   const idleMiB = rssMiB(pid);
+  const anonIdleMiB = rssAnonMiB(pid);
+  let anonPeak = anonIdleMiB;
   const tls = { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey };
   let peak = idleMiB;
   let samples = 0;
   const timer = setInterval(() => {
     peak = Math.max(peak, rssMiB(pid));
+    anonPeak = Math.max(anonPeak, rssAnonMiB(pid));
     samples++;
   }, 100);
   let requests = 0;
@@ -65,6 +108,11 @@ async function measure(sidecar: Contender, pki: BenchPki, seconds: number, label
     clearInterval(timer);
   }
   peak = Math.max(peak, rssMiB(pid));
-  log(`  sidecar RSS (NODE_OPTIONS ${label}): idle ${round(idleMiB, 1)} MiB, peak under load ${round(peak, 1)} MiB (${requests} scrapes, ${errors} errors, ${seconds} s)`);
-  return { idleMiB: round(idleMiB, 1), loadMiB: round(peak, 1), detail: { nodeOptions: label, node: process.version, loadSeconds: seconds, requests, errors, samples } };
+  anonPeak = Math.max(anonPeak, rssAnonMiB(pid));
+  log(`  sidecar RSS (NODE_OPTIONS ${label}): idle ${round(idleMiB, 1)} MiB (anon ${round(anonIdleMiB, 1)}), peak under load ${round(peak, 1)} MiB (anon ${round(anonPeak, 1)}) (${requests} scrapes, ${errors} errors, ${seconds} s)`);
+  return {
+    idleMiB: round(idleMiB, 1),
+    loadMiB: round(peak, 1),
+    detail: { nodeOptions: label, node: process.version, loadSeconds: seconds, requests, errors, samples, anonIdleMiB: round(anonIdleMiB, 1), anonLoadMiB: round(anonPeak, 1) },
+  };
 }

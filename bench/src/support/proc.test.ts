@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuMillis, rssMiB } from './proc.js';
+import { cpuMillis, rssAnonMiB, rssMiB } from './proc.js';
 import { descendants } from './processes.js';
 
 describe('/proc readers', () => {
@@ -26,6 +26,14 @@ describe('/proc readers', () => {
   });
   it('reads a plausible resident set size', () => {
     expect(rssMiB(process.pid)).toBeGreaterThan(10);
+  });
+  it('reads the anonymous part of the resident set: grows with touched heap memory, and stays below the whole', () => {
+    const before = rssAnonMiB(process.pid);
+    const held = Buffer.alloc(64 * 1024 * 1024, 1);
+    const after = rssAnonMiB(process.pid);
+    expect(held[held.length - 1]).toBe(1);
+    expect(after - before).toBeGreaterThan(32);
+    expect(after).toBeLessThan(rssMiB(process.pid));
   });
   it('finds no descendants of a process that has none', () => {
     expect(descendants(2 ** 22 + 7)).toEqual([]);

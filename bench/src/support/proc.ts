@@ -20,7 +20,20 @@ export function cpuMillisOf(pids: readonly number[]): number {
 
 /** Resident set size of a process in MiB, from /proc/PID/status. */
 export function rssMiB(pid: number): number {
+  return statusMiB(pid, 'VmRSS');
+}
+
+/**
+ * The anonymous part of the resident set in MiB (`RssAnon`: heap, stacks, malloc — memory of
+ * this process alone); the rest of VmRSS is mostly file pages (the node binary's code and data)
+ * shared with every process that maps the same file.
+ */
+export function rssAnonMiB(pid: number): number {
+  return statusMiB(pid, 'RssAnon');
+}
+
+function statusMiB(pid: number, field: 'VmRSS' | 'RssAnon'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
