@@ -10,12 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CertificatesV1Api, CoreV1Api, KubeConfig, type V1CertificateSigningRequest, type V1Secret } from '@kubernetes/client-node';
 import { parseCertificate } from '@certscrape/pkcs';
 import type { CleanupStack } from './support/cleanup-stack.js';
-import { startControlPlane } from './support/control-plane.js';
 import { startController, type RunningController } from './support/controller-processes.js';
-import { applyDeployIdentities } from './support/deploy-identities.js';
 import { E2eError } from './support/errors.js';
 import { freePort } from './support/free-port.js';
-import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
+import { startNetnsControlPlane } from './support/netns-control-plane.js';
 import { ObjectMirror } from './support/object-mirror.js';
 import { watchCsrs, watchSecret, secretData, type ObjectWatch } from './support/object-watch.js';
 import { checkPair, serialOf, type PairVerdict } from './support/pair-check.js';
@@ -101,15 +99,7 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
   await mkdir(logs, { recursive: true });
 
   // ---- the system: control plane reachable from a network namespace, identities from deploy/
-  const plan = netnsPlan(process.pid);
-  const ns = await NetworkNamespace.create(plan);
-  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
-  const cluster = await startControlPlane({ stateDir: join(work, 'cluster'), bindAddress: plan.hostAddress, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}) }, cleanup);
-  const admin = cluster.info.kubeconfig;
-  await applyDeployIdentities(admin);
-  const kcDir = join(work, 'kubeconfigs');
-  await mkdir(kcDir, { recursive: true });
-  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
+  const { plan, ns, cluster, admin, serviceAccountKubeconfig: saKubeconfig } = await startNetnsControlPlane({ workDir: work, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}) }, cleanup);
   const approverKc = await saKubeconfig(NAMESPACE, 'csr-approver');
   const operatorKc = await saKubeconfig(NAMESPACE, 'monitoring-operator');
   const targetKc = await saKubeconfig('certscrape-e2e', 'metrics-target');
