@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseCertificateBundle } from '@certscrape/pkcs';
@@ -14,6 +13,11 @@ import type { TokenState } from './proxy.js';
 import { createTargetPolicy } from './target-policy.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { openWatchedFile } from './watched-file.js';
+
+// node:http's CommonJS exports, not an ESM `import … from 'node:http'`: that namespace reads the
+// lazy WebSocket/CloseEvent/MessageEvent getters, which load a second copy of undici (Node's
+// bundled one, besides the npm undici the pool uses), resident for nothing.
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** A running scraper-proxy. */
 export interface ScraperProxy {
