@@ -34,7 +34,7 @@ await runController<ApproverConfig>({
     return {
       registry: metrics.registry,
       onLeading: (leading) => void metrics.leader.set(leading ? 1 : 0),
-      describe: { scraperIdentities: config.policy.identities.map((id) => id.username), identitiesFile: config.identitiesFile, operator: config.policy.requester.username, maxExpirationSeconds: config.maxExpirationSeconds },
+      describe: { scraperIdentity: config.policy.identity.username, scraperIdentities: config.policy.identities.map((id) => id.username), identitiesFile: config.identitiesFile, operator: config.policy.requester.username, maxExpirationSeconds: config.maxExpirationSeconds },
       lead: async (signal) => {
         const q = new WorkQueue();
         queue = q;
