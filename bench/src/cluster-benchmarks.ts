@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CertificatesV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1CertificateSigningRequest } from '@kubernetes/client-node';
-import { applyObjects, renderKustomization, upLocalCluster, type LocalCluster } from '@certscrape/local-cluster';
+import { applyObjects, clusterStatus, renderKustomization, upLocalCluster, type LocalCluster } from '@certscrape/local-cluster';
 import { buildCsrBurst } from './approver-pure.js';
 import { createCsrPolicy } from '@certscrape/identity';
-import { createBenchPki } from './support/pki.js';
+import { createBenchPki, type BenchPki } from './support/pki.js';
 import { freePort } from './support/free-port.js';
 import { startProcess, type BenchProcess } from './support/processes.js';
-import { rssMiB } from './support/proc.js';
+import { cpuMillis, rssMiB } from './support/proc.js';
 import { runLoad } from './support/load.js';
 import type { Results } from './support/results.js';
 import { round } from './support/stats.js';
@@ -30,7 +30,8 @@ const SCRAPER = 'system:serviceaccount:monitoring:prometheus-k8s';
  * and token scraping — all read from kube-apiserver's own metrics or the API.
  */
 export async function runClusterBenchmarks(i: ClusterBenchInputs): Promise<void> {
-  const cluster = await upLocalCluster({ stateDir: path.join(i.work, 'cluster'), onProgress: () => undefined });
+  const stateDir = path.join(i.work, 'cluster');
+  const cluster = await upLocalCluster({ stateDir, onProgress: () => undefined });
   const stops: BenchProcess[] = [];
   try {
     const admin = cluster.info.kubeconfig;
@@ -105,6 +106,8 @@ export async function runClusterBenchmarks(i: ClusterBenchInputs): Promise<void>
 
     // kube-apiserver requests per scrape: certificate vs token (cached and uncached) through the sidecar.
     await measureApiserverLoad(i, cluster, core, saKubeconfig, stops);
+    // kube-apiserver's own CPU per 1000 scrapes: token (every one reviewed) vs certificate.
+    await measureApiserverCpu(i, stateDir, admin, saKubeconfig, stops);
   } finally {
     for (const p of stops.reverse()) await p.stop().catch(() => undefined);
     await cluster.down();
@@ -155,20 +158,7 @@ async function measureApiserverLoad(
   await rbac.createClusterRoleBinding({ body: { metadata: { name: 'bench-metrics-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'bench-metrics-reader' }, subjects: [{ kind: 'User', name: SCRAPER, apiGroup: 'rbac.authorization.k8s.io' }] } }).catch(() => undefined);
 
   const pki = await createBenchPki(path.join(i.work, 'pki-cluster'), SCRAPER);
-  const body = path.join(i.repo, 'bench/fixtures/node-exporter-metrics.txt');
-  const upstream = await startProcess('upstream', process.execPath, [path.join(i.repo, 'bench/dist/servers/static-http.js'), JSON.stringify({ port: 0, bodyFile: body, certFile: '', keyFile: '' })], { readyLine: /READY (\d+)/ });
-  stops.push(upstream);
-  const config = path.join(i.work, 'sidecar-cluster.yaml');
-  writeFileSync(config, `authorization:\n  static:\n    - user:\n        name: ${JSON.stringify(SCRAPER)}\n      verb: get\n      path: /metrics\n      resourceRequest: false\n`);
-  const port = await freePort();
-  const sidecar = await startProcess(
-    'sidecar',
-    process.execPath,
-    [path.join(i.repo, 'packages/target-auth/bin/certscrape-target-auth.js'), `--secure-listen-address=127.0.0.1:${port}`, `--upstream=http://127.0.0.1:${upstream.readyMatch![1]}/`, `--client-ca-file=${pki.caFile}`, `--config-file=${config}`, `--tls-cert-file=${pki.serverCertFile}`, `--tls-private-key-file=${pki.serverKeyFile}`, `--kubeconfig=${targetKc}`],
-    { readyLine: /listening|serving|started/i, timeoutMs: 30_000 },
-  );
-  stops.push(sidecar);
-  const url = new URL(`https://127.0.0.1:${port}/metrics`);
+  const url = await startBenchSidecar(i, pki, targetKc, 'sidecar', [], stops);
   const scrapes = i.quick ? 20 : 50;
   const tokenFor = async () => {
     const out = await saKubeconfig('monitoring', 'prometheus-k8s');
@@ -194,6 +184,70 @@ async function measureApiserverLoad(
   i.results.add('apiserver.requests_per_scrape.cert', certRun.perScrape, 'requests/scrape', certRun);
   i.results.add('apiserver.requests_per_scrape.token', tokenUncached.perScrape, 'requests/scrape', tokenUncached);
   i.results.add('apiserver.requests_per_scrape.token_cached', tokenCached.perScrape, 'requests/scrape', tokenCached);
+}
+
+/**
+ * The certscrape-target-auth sidecar (static rule for the scraper, delegated token authentication with
+ * `targetKubeconfig`, `extraArgs` appended) in front of a static upstream; returns the URL to scrape.
+ */
+async function startBenchSidecar(i: ClusterBenchInputs, pki: BenchPki, targetKubeconfig: string, name: string, extraArgs: readonly string[], stops: BenchProcess[]): Promise<URL> {
+  const body = path.join(i.repo, 'bench/fixtures/node-exporter-metrics.txt');
+  const upstream = await startProcess(`${name}-upstream`, process.execPath, [path.join(i.repo, 'bench/dist/servers/static-http.js'), JSON.stringify({ port: 0, bodyFile: body, certFile: '', keyFile: '' })], { readyLine: /READY (\d+)/ });
+  stops.push(upstream);
+  const config = path.join(i.work, `${name}.yaml`);
+  writeFileSync(config, `authorization:\n  static:\n    - user:\n        name: ${JSON.stringify(SCRAPER)}\n      verb: get\n      path: /metrics\n      resourceRequest: false\n`);
+  const port = await freePort();
+  const sidecar = await startProcess(
+    name,
+    process.execPath,
+    [path.join(i.repo, 'packages/target-auth/bin/certscrape-target-auth.js'), `--secure-listen-address=127.0.0.1:${port}`, `--upstream=http://127.0.0.1:${upstream.readyMatch![1]}/`, `--client-ca-file=${pki.caFile}`, `--config-file=${config}`, `--tls-cert-file=${pki.serverCertFile}`, `--tls-private-key-file=${pki.serverKeyFile}`, `--kubeconfig=${targetKubeconfig}`, ...extraArgs],
+    { readyLine: /listening|serving|started/i, timeoutMs: 30_000 },
+  );
+  stops.push(sidecar);
+  return new URL(`https://127.0.0.1:${port}/metrics`);
+}
+
+/**
+ * kube-apiserver's own CPU (utime + stime from /proc/<pid>/stat) during `scrapes` scrapes of each kind through a
+ * sidecar run as the e2e's token control targets run (`--delegated-cache-ttl=0`: every token scrape is a
+ * TokenReview; the static rule authorizes, so no SubjectAccessReview), minus kube-apiserver's idle CPU for the
+ * same duration (its rate measured right after each run, over at most 20 s); reported per 1000 scrapes with the
+ * review requests counted.
+ */
+async function measureApiserverCpu(i: ClusterBenchInputs, stateDir: string, admin: string, saKubeconfig: (ns: string, name: string) => Promise<string>, stops: BenchProcess[]): Promise<void> {
+  const pid = (await clusterStatus(stateDir)).processes?.['kube-apiserver']?.pid;
+  if (pid === undefined) throw new Error(`no kube-apiserver pid recorded in ${stateDir}`);
+  const pki = await createBenchPki(path.join(i.work, 'pki-apiserver-cpu'), SCRAPER);
+  const url = await startBenchSidecar(i, pki, await saKubeconfig('bench-target', 'exporter'), 'sidecar-uncached', ['--delegated-cache-ttl=0'], stops);
+  const { readFileSync } = await import('node:fs');
+  const token = /token: (\S+)/.exec(readFileSync(await saKubeconfig('monitoring', 'prometheus-k8s'), 'utf8'))![1]!;
+  const scrapes = i.quick ? 200 : 1000;
+  // Prometheus scrapes over kept-alive connections: 2 in parallel, as 2 replicas would.
+  const load = (cert: boolean, requests: number) =>
+    runLoad({ url, mode: 'keepalive', requests, concurrency: 2, maxMillis: 300_000, ca: pki.ca, ...(cert ? { cert: pki.clientCert, key: pki.clientKey } : { headers: { authorization: `Bearer ${token}` } }) });
+  const measure = async (kind: 'token' | 'cert') => {
+    await load(kind === 'cert', 20); // warm-up: connections, JIT
+    const reviewsBefore = await reviewRequests(admin);
+    const c0 = cpuMillis(pid);
+    const t0 = performance.now();
+    const r = await load(kind === 'cert', scrapes);
+    const ms = performance.now() - t0;
+    const c1 = cpuMillis(pid);
+    const reviews = (await reviewRequests(admin)) - reviewsBefore;
+    // Idle rate over the same duration, at most 20 s (a rate: scaled to the run's duration).
+    const idleMs = Math.min(ms, 20_000);
+    await new Promise((res) => setTimeout(res, idleMs));
+    const c2 = cpuMillis(pid);
+    if (r.ok !== scrapes) throw new Error(`apiserver CPU, ${kind} scrapes: ${r.ok}/${scrapes} answered 200 ${JSON.stringify(r.statuses)}`);
+    const busy = c1 - c0;
+    const idle = round(((c2 - c1) * ms) / idleMs, 1);
+    return { perThousand: round(((busy - idle) / scrapes) * 1000, 1), detail: { scrapes, seconds: round(ms / 1000, 2), apiserverCpuMs: busy, idleBaselineCpuMs: idle, idleBaselineSeconds: round(idleMs / 1000, 2), reviewRequestsPerScrape: round(reviews / scrapes, 3), tickMs: 10 } };
+  };
+  const tokenCpu = await measure('token');
+  const certCpu = await measure('cert');
+  i.results.add('apiserver.cpu_ms_per_1000_scrapes.token', tokenCpu.perThousand, 'ms kube-apiserver CPU (minus idle baseline)', { ...tokenCpu.detail, sidecar: '--delegated-cache-ttl=0' });
+  i.results.add('apiserver.cpu_ms_per_1000_scrapes.cert', certCpu.perThousand, 'ms kube-apiserver CPU (minus idle baseline; goal ~0)', certCpu.detail);
+  i.log(`    kube-apiserver CPU per 1000 scrapes: token ${tokenCpu.perThousand} ms, cert ${certCpu.perThousand} ms`);
 }
 
 /** The deploy/ base with components/bare-cluster, rendered from an overlay written under `work`. */
