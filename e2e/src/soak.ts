@@ -12,14 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterStatus } from '@certscrape/local-cluster';
 import { parseCertificate } from '@certscrape/pkcs';
 import type { CleanupStack } from './support/cleanup-stack.js';
-import { startControlPlane } from './support/control-plane.js';
 import { startController } from './support/controller-processes.js';
 import { applyObjects } from './support/apply-manifests.js';
-import { applyDeployIdentities, grantAuthDelegator } from './support/deploy-identities.js';
+import { grantAuthDelegator } from './support/deploy-identities.js';
 import { E2eError } from './support/errors.js';
 import { freePort } from './support/free-port.js';
 import { startNamespaceTargets } from './support/namespace-targets.js';
-import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
+import { startNetnsControlPlane } from './support/netns-control-plane.js';
 import { ObjectMirror } from './support/object-mirror.js';
 import { scrapeCountQueries, windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
 import { namespaceProcessName, readCmdline, readProcSample } from './support/proc-stats.js';
@@ -92,18 +91,10 @@ export async function runSoak(options: SoakOptions, cleanup: CleanupStack): Prom
   await mkdir(logs, { recursive: true });
 
   // ---- control plane, identities, the meter FlowSchema, controllers
-  const plan = netnsPlan(process.pid);
-  const ns = await NetworkNamespace.create(plan);
-  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
   const clusterDir = join(work, 'cluster');
-  const cluster = await startControlPlane({ stateDir: clusterDir, bindAddress: plan.hostAddress, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}), onProgress: log }, cleanup);
-  const admin = cluster.info.kubeconfig;
+  const { plan, ns, cluster, admin, serviceAccountKubeconfig: saKubeconfig } = await startNetnsControlPlane({ workDir: work, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}), onProgress: log }, cleanup);
   const apiPort = Number(new URL(cluster.info.server).port);
-  await applyDeployIdentities(admin);
   await applyObjects(admin, [meterFlowSchema(CERTSCRAPE_SERVICE_ACCOUNTS)], { fieldManager: 'certscrape-soak' });
-  const kcDir = join(work, 'kubeconfigs');
-  await mkdir(kcDir, { recursive: true });
-  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
   const targetKc = await saKubeconfig(TARGET_SERVICE_ACCOUNT.namespace, TARGET_SERVICE_ACCOUNT.name);
   await grantAuthDelegator(admin, TARGET_SERVICE_ACCOUNT);
   const approver = await startController('csrApprover', { kubeconfig: await saKubeconfig('monitoring', 'csr-approver'), logDir: logs }, cleanup);
