@@ -45,6 +45,11 @@ export function csrLabelSelector(usernames: readonly string[]): string {
  * The operator's informer caches: each identity's target Secret and each CA mirror ConfigMap
  * (field-selected by name), the client CA source in kube-system (field-selected), and the CSRs of
  * the operator's labels. Reconcilers read only from here; nothing is fetched per step.
+ *
+ * The two caches every key needs (CSRs, CA source) come from the runtime's informer factory when
+ * given (warm on a standby, counted in /readyz). The per-identity and per-mirror caches are always
+ * the operator's own and sync key by key ({@link waitForKey}): an identity whose namespace refuses
+ * the watch (RBAC missing, say) leaves only its own key waiting, never the others'.
  */
 export class OperatorCaches {
   private readonly secretInformers = new Map<string, Informer<V1Secret>>();
@@ -52,6 +57,8 @@ export class OperatorCaches {
   private readonly csrInformer: Informer<V1CertificateSigningRequest>;
   private readonly caSourceInformer: Informer<V1ConfigMap>;
   private readonly all: Informer<KubernetesObject>[];
+  /** The informers {@link start}/{@link stop} run: all of them, or only the scoped ones when the runtime runs the shared two. */
+  private readonly owned: Informer<KubernetesObject>[];
 
   /**
    * `informer` creates the informers; default `createInformer` over `kubeConfig` (then
@@ -62,14 +69,15 @@ export class OperatorCaches {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const certs = kubeConfig.makeApiClient(CertificatesV1Api);
     const { log, clock } = options;
-    const createInformerFor = options.informer ?? (<T extends KubernetesObject>(o: CreateInformerOptions<T>) => createInformer<T>(kubeConfig, o));
+    const own = <T extends KubernetesObject>(o: CreateInformerOptions<T>) => createInformer<T>(kubeConfig, o);
+    const createInformerFor = options.informer ?? own;
     const byName = (name: string) => `metadata.name=${name}`;
     const single = scope.identities.length === 1;
     for (const { secret } of scope.identities) {
       const { namespace, name } = secret;
       this.secretInformers.set(
         formatNamespacedName(secret),
-        createInformerFor<V1Secret>({
+        own<V1Secret>({
           // The single-identity operator's informer names, unchanged.
           name: single ? 'tls-secret' : `tls-secret:${formatNamespacedName(secret)}`,
           path: `/api/v1/namespaces/${namespace}/secrets`,
@@ -102,7 +110,7 @@ export class OperatorCaches {
       const { namespace, name } = target;
       this.mirrorInformers.set(
         formatNamespacedName(target),
-        createInformerFor<V1ConfigMap>({
+        own<V1ConfigMap>({
           name: mirrors.length === 1 ? 'client-ca-mirror' : `client-ca-mirror:${formatNamespacedName(target)}`,
           path: `/api/v1/namespaces/${namespace}/configmaps`,
           fieldSelector: byName(name),
@@ -112,7 +120,10 @@ export class OperatorCaches {
         }),
       );
     }
-    this.all = [...this.secretInformers.values(), this.csrInformer, this.caSourceInformer, ...this.mirrorInformers.values()] as Informer<KubernetesObject>[];
+    const scoped = [...this.secretInformers.values(), ...this.mirrorInformers.values()] as Informer<KubernetesObject>[];
+    const shared = [this.csrInformer, this.caSourceInformer] as Informer<KubernetesObject>[];
+    this.all = [...scoped, ...shared];
+    this.owned = options.informer ? scoped : this.all;
   }
 
   /**
@@ -136,13 +147,24 @@ export class OperatorCaches {
     for (const m of mirrors) this.mirrorInformers.get(formatNamespacedName(m))!.on(() => handler(caMirrorKey(m)));
   }
 
+  /** Starts the informers this object owns (all, or the scoped ones when the runtime runs the shared two). */
   start(): void {
-    for (const i of this.all) i.start();
+    for (const i of this.owned) i.start();
   }
 
   /** Resolves once every cache has listed (or `signal` aborted). */
   async waitForSync(signal: AbortSignal): Promise<void> {
     await Promise.all(this.all.map((i) => i.waitForSync(signal)));
+  }
+
+  /** Resolves once every cache `key` reads from has listed (or `signal` aborted). */
+  async waitForKey(key: QueueKey, signal: AbortSignal): Promise<void> {
+    await Promise.all(this.informersOf(key).map((i) => i.waitForSync(signal)));
+  }
+
+  /** True once every cache `key` reads from has listed at least once. */
+  syncedFor(key: QueueKey): boolean {
+    return this.informersOf(key).every((i) => i.health().synced);
   }
 
   /** True once every cache has listed at least once. */
@@ -151,7 +173,21 @@ export class OperatorCaches {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.all.map((i) => i.stop()));
+    await Promise.all(this.owned.map((i) => i.stop()));
+  }
+
+  private informersOf(key: QueueKey): Informer<KubernetesObject>[] {
+    const shared = [this.csrInformer, this.caSourceInformer] as Informer<KubernetesObject>[];
+    if (key.startsWith('certificate:')) {
+      const id = this.scope.identities.find((i) => certificateKey(i.username) === key);
+      const secret = id && this.secretInformers.get(formatNamespacedName(id.secret));
+      return secret ? [...shared, secret as unknown as Informer<KubernetesObject>] : shared;
+    }
+    if (key.startsWith('ca-mirror:')) {
+      const mirror = this.mirrorInformers.get(key.slice('ca-mirror:'.length));
+      return mirror ? [this.caSourceInformer as unknown as Informer<KubernetesObject>, mirror as unknown as Informer<KubernetesObject>] : shared;
+    }
+    return [];
   }
 
   /** An identity's target Secret, or undefined (only configured Secrets are watched). */

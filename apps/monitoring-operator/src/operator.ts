@@ -62,7 +62,6 @@ function withFields(log: Log, fields: Record<string, unknown>): Log {
  */
 export class MonitoringOperator {
   private readonly caches: OperatorCaches;
-  private readonly ownsCaches: boolean;
   private readonly clock: Clock;
   private readonly random: () => number;
   /** The queue of the current leadership term (a shut-down queue cannot be reused). */
@@ -76,13 +75,12 @@ export class MonitoringOperator {
     const random = options.random ?? Math.random;
     this.clock = clock;
     this.random = random;
-    this.ownsCaches = options.informer === undefined;
     const identities = cfg.identities.identities;
     this.caches = new OperatorCaches(kubeConfig, { identities }, { log, clock, ...(options.informer ? { informer: options.informer } : {}) });
-    // Events before the first full list would reconcile against a partial view: they are dropped,
-    // and every key is queued once every cache has synced.
+    // Events before a key's caches listed would reconcile against a partial view: they are dropped,
+    // and each key is queued once its own caches have synced.
     this.caches.onChange((key) => {
-      if (this.caches.synced()) this.queue?.add(key);
+      if (this.caches.syncedFor(key)) this.queue?.add(key);
     });
     const writer = kubernetesObjectWriter(kubeConfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -136,7 +134,7 @@ export class MonitoringOperator {
     return this.caches.synced();
   }
 
-  /** Runs one leadership term until `signal` aborts: caches (when owned), then the work queue. Never rejects on API errors. */
+  /** Runs one leadership term until `signal` aborts: the operator's own caches, then the work queue. Never rejects on API errors. */
   async run(signal: AbortSignal): Promise<void> {
     const { log, metrics } = this.options;
     const queue = new WorkQueue({ backoff: { initialMs: 500, maxMs: 30_000 }, clock: this.clock, random: this.random });
@@ -145,11 +143,13 @@ export class MonitoringOperator {
     for (const store of this.stores) store.invalidate();
     const onAbort = () => queue.shutDown();
     signal.addEventListener('abort', onAbort, { once: true });
-    if (this.ownsCaches) this.caches.start();
+    // The scoped caches (each identity's Secret, each mirror) are the operator's own in every case.
+    this.caches.start();
     try {
-      await this.caches.waitForSync(signal);
       if (signal.aborted) return;
-      for (const key of this.reconcilers.keys()) queue.add(key);
+      // Each key starts once ITS caches have listed: an identity whose Secret cannot be watched
+      // (its namespace's RBAC missing, say) waits alone.
+      for (const key of this.reconcilers.keys()) void this.caches.waitForKey(key, signal).then(() => queue.add(key));
       await queue.run(
         // A worker per key: a reconcile stuck on a slow API call holds only its own key.
         this.reconcilers.size,
@@ -167,7 +167,7 @@ export class MonitoringOperator {
       signal.removeEventListener('abort', onAbort);
       queue.shutDown();
       if (this.queue === queue) this.queue = undefined;
-      if (this.ownsCaches) await this.caches.stop();
+      await this.caches.stop();
     }
   }
 }
