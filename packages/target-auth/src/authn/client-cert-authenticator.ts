@@ -52,7 +52,9 @@ interface Verified {
 
 /** What one TLS socket presented (extracted once per socket: the peer chain cannot change). */
 interface SocketState {
-  /** The peer's certificate, then the other certificates it presented (DER read only when pkcs verifies). */
+  /** The peer presented a certificate (false: token fallback may apply). */
+  readonly presented: boolean;
+  /** The peer's certificate (undefined when OpenSSL's refusal decides unread), then the other certificates it presented (DER read only when pkcs verifies). */
   readonly leaf: X509Certificate | undefined;
   readonly intermediates: readonly X509Certificate[];
   /** The chain's SHA-256 fingerprints, joined: the memo and failure-cache key. */
@@ -70,7 +72,7 @@ interface SocketState {
   pending: Promise<Verified> | undefined;
 }
 
-const NO_CERT: SocketState = Object.freeze({ leaf: undefined, intermediates: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, pkcsAllowed: false, generation: 0, verified: undefined, pending: undefined });
+const NO_CERT: SocketState = Object.freeze({ presented: false, leaf: undefined, intermediates: [], key: '', opensslAuthorized: false, opensslError: undefined, resumed: false, pkcsAllowed: false, generation: 0, verified: undefined, pending: undefined });
 const MEMO_LIMIT = 1024;
 const POOL_LIMIT = 32;
 
@@ -132,13 +134,14 @@ export class ClientCertAuthenticator {
     let st = this.#sockets.get(socket);
     if (st === undefined) {
       // A chain OpenSSL refused on a full handshake is refused either way: unless it is this second's
-      // audit, read only the leaf (no intermediates parsed, no path search).
+      // audit, nothing of it is read (no certificate wrapped or parsed, no path search).
       const refusedByOpenSsl = socket.authorized !== true && !socket.isSessionReused();
-      const audit = refusedByOpenSsl && this.#takeAudit();
-      st = extract(socket, refusedByOpenSsl && !audit ? 0 : this.#maxIntermediates, !refusedByOpenSsl || audit);
+      if (!refusedByOpenSsl) st = extract(socket, this.#maxIntermediates, true);
+      else if (!presentedCertificate(socket)) st = NO_CERT;
+      else st = this.#takeAudit() ? extract(socket, this.#maxIntermediates, true) : refusedUnread(socket);
       this.#sockets.set(socket, st);
     }
-    if (st.leaf === undefined) return undefined;
+    if (!st.presented) return undefined;
     const bundle = this.#bundle.current();
     if (st.generation !== bundle.generation) {
       const state = st;
@@ -328,6 +331,25 @@ export function userFromSubject(cert: ParsedCertificate): UserInfo | string {
   return Object.freeze({ name, groups: Object.freeze([...reading.organizations]), authenticatedBy: 'client-certificate' as const });
 }
 
+/** node:tls's authorizationError when the peer presented no certificate (and, rarely, for a presented one). */
+const NO_CERTIFICATE_ERROR = 'UNABLE_TO_GET_ISSUER_CERT';
+
+/**
+ * Whether the peer of a socket OpenSSL refused presented a certificate. Any refusal but node:tls's "no
+ * certificate" code means one was (read without touching the certificate); for that code, look.
+ */
+function presentedCertificate(socket: TLSSocket): boolean {
+  const error = socket.authorizationError;
+  if (error !== undefined && error !== null && String(error) !== NO_CERTIFICATE_ERROR) return true;
+  return socket.getPeerCertificate(false)?.raw !== undefined;
+}
+
+/** A socket whose chain OpenSSL refused on a full handshake, left unread: refused on that verdict alone. */
+function refusedUnread(socket: TLSSocket): SocketState {
+  const opensslError = socket.authorizationError === undefined || socket.authorizationError === null ? undefined : String(socket.authorizationError);
+  return { presented: true, leaf: undefined, intermediates: [], key: '', opensslAuthorized: false, opensslError, resumed: false, pkcsAllowed: false, generation: 0, verified: undefined, pending: undefined };
+}
+
 function extract(socket: TLSSocket, maxIntermediates: number, pkcsAllowed: boolean): SocketState {
   // Once per socket. getPeerX509Certificate() wraps the peer's certificates without converting them to
   // objects (getPeerCertificate(true) costs several times more per connection); its issuerCertificate links
@@ -347,7 +369,7 @@ function extract(socket: TLSSocket, maxIntermediates: number, pkcsAllowed: boole
   }
   const opensslError = socket.authorizationError === undefined || socket.authorizationError === null ? undefined : String(socket.authorizationError);
   return {
-    leaf, intermediates, key: keyParts.join('|'), opensslAuthorized: socket.authorized === true, opensslError,
+    presented: true, leaf, intermediates, key: keyParts.join('|'), opensslAuthorized: socket.authorized === true, opensslError,
     resumed: socket.isSessionReused(), pkcsAllowed, generation: 0, verified: undefined, pending: undefined,
   };
 }

@@ -15,14 +15,20 @@ import { countingCrypto } from '../test-support/counting-crypto.js';
 import { SCRAPER } from '../test-support/fixtures.js';
 import { ClientCertAuthenticator, userFromSubject } from './client-cert-authenticator.js';
 
-function fakeSocket(chainDer: readonly Uint8Array[], o: { authorized: boolean; error?: string; resumed?: boolean }): TLSSocket {
+function fakeSocket(chainDer: readonly Uint8Array[], o: { authorized: boolean; error?: string; resumed?: boolean; reads?: { count: number } }): TLSSocket {
   // The X509Certificate fields the authenticator reads: raw, fingerprint256 and issuerCertificate (the next presented one).
   const node = (i: number): Record<string, unknown> | undefined => {
     const der = chainDer[i];
     if (der === undefined) return undefined;
     return { raw: Buffer.from(der), fingerprint256: createHash('sha256').update(der).digest('hex'), issuerCertificate: node(i + 1) };
   };
-  return { getPeerX509Certificate: () => node(0), authorized: o.authorized, authorizationError: o.error, isSessionReused: () => o.resumed ?? false } as unknown as TLSSocket;
+  const read = <T>(v: T): T => {
+    if (o.reads) o.reads.count++;
+    return v;
+  };
+  // getPeerCertificate(false) as node:tls answers it: the leaf's raw and fingerprint, or {} without one.
+  const leafObject = () => (chainDer[0] === undefined ? {} : { raw: Buffer.from(chainDer[0]), fingerprint256: createHash('sha256').update(chainDer[0]).digest('hex') });
+  return { getPeerX509Certificate: () => read(node(0)), getPeerCertificate: () => read(leafObject()), authorized: o.authorized, authorizationError: o.error, isSessionReused: () => o.resumed ?? false } as unknown as TLSSocket;
 }
 
 let ca: TestCa;
@@ -100,9 +106,24 @@ describe('a chain OpenSSL refused costs pkcs nothing beyond the audit budget', (
     const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), crypto: counting.crypto, now: () => now, auditsPerSecond: 1 });
     const leaves = await Promise.all([0, 1, 2, 3].map(() => issueTestLeaf(impostor, { commonName: SCRAPER })));
     const results = [];
-    for (const l of leaves) results.push(await auth.authenticateSocket(fakeSocket([l.certificate.der], { authorized: false, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })));
+    const reads = { count: 0 };
+    for (const l of leaves) results.push(await auth.authenticateSocket(fakeSocket([l.certificate.der], { authorized: false, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', reads })));
     expect(results.map((r) => r?.ok)).toEqual([false, false, false, false]);
     expect(counting.verifications()).toBe(1); // the audit; the other three did no signature check
+    expect(reads.count).toBe(1); // ... and were not even read: OpenSSL's refusal code says a certificate was presented
+  });
+});
+
+describe('a refused socket without a certificate is still "no certificate" (token fallback applies)', () => {
+  it.each<[string, boolean]>([
+    ['no certificate, with node:tls\'s code for that -> undefined', false],
+    ['a certificate refused with that same code -> refused, not undefined', true],
+  ])('%s', async (_name, presented) => {
+    const leaf = await issueTestLeaf(ca, { commonName: SCRAPER });
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), auditsPerSecond: 0 });
+    const r = await auth.authenticateSocket(fakeSocket(presented ? [leaf.certificate.der] : [], { authorized: false, error: 'UNABLE_TO_GET_ISSUER_CERT' }));
+    if (presented) expect(r?.ok).toBe(false);
+    else expect(r).toBeUndefined();
   });
 });
 
