@@ -18,6 +18,12 @@ export interface LoadOptions {
   /** CA that signed the server certificate. */
   readonly ca: string;
   readonly servername?: string;
+  /**
+   * TLS key-exchange groups to offer (node:tls `ecdhCurve`), e.g. `X25519`. Default: Node's own list, whose first
+   * choice on Node 24 (OpenSSL 3.5) is the hybrid X25519MLKEM768: a Node 24 server takes it, nginx on OpenSSL 3.0
+   * and Go before 1.24 cannot and use X25519, so a handshake comparison across them needs one group pinned.
+   */
+  readonly ecdhCurve?: string;
   readonly headers?: Record<string, string>;
   /** Send each request as a plain-HTTP absolute-form request to this forward proxy (Prometheus `proxy_url`). */
   readonly proxy?: URL;
@@ -38,7 +44,7 @@ export interface LoadResult {
  * agent-less connection per request), `concurrency` workers in parallel.
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  const tls = { ca: o.ca, ...(o.cert ? { cert: o.cert, key: o.key } : {}), ...(o.servername ? { servername: o.servername } : /^[\d.]+$|:/.test(o.url.hostname) ? {} : { servername: o.url.hostname }) };
+  const tls = { ca: o.ca, ...(o.cert ? { cert: o.cert, key: o.key } : {}), ...(o.ecdhCurve ? { ecdhCurve: o.ecdhCurve } : {}), ...(o.servername ? { servername: o.servername } : /^[\d.]+$|:/.test(o.url.hostname) ? {} : { servername: o.url.hostname }) };
   const pool = { keepAlive: true, maxSockets: o.concurrency, maxFreeSockets: o.concurrency };
   const agent = o.proxy ? new HttpAgent(pool) : o.mode === 'keepalive' ? new Agent({ ...pool, ...tls }) : undefined;
   const statuses: Record<string, number> = {};
