@@ -4,6 +4,13 @@ import type { BenchPki } from './support/pki.js';
 import { cpuMillisOf } from './support/proc.js';
 import { median, round } from './support/stats.js';
 
+/**
+ * The key exchange every contender is measured with: X25519, which all of them support. Node 24's client would
+ * otherwise offer X25519MLKEM768 first, which the Node servers accept and nginx (OpenSSL 3.0) and Go 1.19 cannot,
+ * so the handshake ratios would compare different key exchanges.
+ */
+export const SERVE_KEY_EXCHANGE = 'X25519';
+
 /** A load profile: how many requests, how many parallel connections, which headers. */
 export interface Profile {
   readonly name: 'keepalive' | 'handshake' | 'keepalive_gzip';
@@ -35,14 +42,14 @@ export async function measureServe(contenders: readonly Contender[], profiles: r
   for (const profile of profiles) {
     for (const c of contenders) {
       // Warm-up (JIT, caches), not measured.
-      await runLoad({ url: c.url, mode: profile.mode, requests: Math.ceil(profile.requests / 5), concurrency: profile.concurrency, maxMillis: 30_000, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, ...(profile.headers ? { headers: profile.headers } : {}) });
+      await runLoad({ url: c.url, mode: profile.mode, requests: Math.ceil(profile.requests / 5), concurrency: profile.concurrency, maxMillis: 30_000, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, ecdhCurve: SERVE_KEY_EXCHANGE, ...(profile.headers ? { headers: profile.headers } : {}) });
     }
     const samples: Record<string, Sample[]> = {};
     for (let r = 0; r < rounds; r++) {
       const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]!);
       for (const c of order) {
         const before = cpuMillisOf(c.measured.pids());
-        const res = await runLoad({ url: c.url, mode: profile.mode, requests: profile.requests, concurrency: profile.concurrency, maxMillis: 120_000, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, ...(profile.headers ? { headers: profile.headers } : {}) });
+        const res = await runLoad({ url: c.url, mode: profile.mode, requests: profile.requests, concurrency: profile.concurrency, maxMillis: 120_000, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, ecdhCurve: SERVE_KEY_EXCHANGE, ...(profile.headers ? { headers: profile.headers } : {}) });
         const cpu = cpuMillisOf(c.measured.pids()) - before;
         if (res.errors > 0) throw new Error(`${c.name} ${profile.name}: ${res.errors} failed requests ${JSON.stringify(res.statuses)}`);
         const s = { cpuPer1000Ms: round((cpu / res.ok) * 1000, 1), rps: round(res.ok / (res.elapsedMs / 1000), 0), ok: res.ok, errors: res.errors };
