@@ -41,33 +41,22 @@ const close = (server: Server) => new Promise((r) => server.close(r));
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('an asynchronous step never leaves an unhandled rejection', () => {
-  it('stepMiddleware: a step that rejects is answered 500 and logged', async () => {
+  const rejectingStep = (_req: IncomingMessage) => Promise.reject(new Error('authenticator blew up'));
+  const passingStep = async (_req: IncomingMessage) => undefined;
+  const throwingHandler: RequestHandler = () => {
+    throw new Error('handler bug');
+  };
+  it.each<[string, (req: IncomingMessage) => Promise<undefined>, RequestHandler, string]>([
+    ['stepMiddleware: a step that rejects is answered 500 and logged', rejectingStep, (_q, res) => res.end('reached'), 'authenticator blew up'],
+    ['stepMiddleware: a handler that throws after the awaited step is answered 500 and logged', passingStep, throwingHandler, 'handler bug'],
+  ])('%s', async (_name, step, next, cause) => {
     const errors: object[] = [];
-    const step = (_req: IncomingMessage) => Promise.reject(new Error('authenticator blew up'));
-    const { server, get } = await serve(stepMiddleware(step, (_q, res) => res.end('reached'), { info: () => undefined, warn: () => undefined, error: (o) => errors.push(o) }));
-    try {
-      const r = await get();
-      expect(r).toEqual({ status: 500, body: 'Internal Server Error\n' });
-      await settle();
-      expect(unhandled).toEqual([]);
-      expect(errors).toEqual([{ err: 'authenticator blew up', path: '/metrics' }]);
-    } finally {
-      await close(server);
-    }
-  });
-
-  it('stepMiddleware: a handler that throws after the awaited step is answered 500 and logged', async () => {
-    const errors: object[] = [];
-    const step = async (_req: IncomingMessage) => undefined;
-    const next: RequestHandler = () => {
-      throw new Error('handler bug');
-    };
     const { server, get } = await serve(stepMiddleware(step, next, { info: () => undefined, warn: () => undefined, error: (o) => errors.push(o) }));
     try {
-      expect((await get()).status).toBe(500);
+      expect(await get()).toEqual({ status: 500, body: 'Internal Server Error\n' });
       await settle();
       expect(unhandled).toEqual([]);
-      expect(errors).toEqual([{ err: 'handler bug', path: '/metrics' }]);
+      expect(errors).toEqual([{ err: cause, path: '/metrics' }]);
     } finally {
       await close(server);
     }
