@@ -12,6 +12,7 @@ import { waitForTargetsTrust, type CaPair } from './support/ca-probe.js';
 import { startCertScrapeStack, STACK_SCRAPER, type CertScrapeStack } from './support/cert-scrape-stack.js';
 import type { CleanupStack } from './support/cleanup-stack.js';
 import { E2eError } from './support/errors.js';
+import { startNetnsControlPlane } from './support/netns-control-plane.js';
 import { countScrapes, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
 import { recoveryAfter } from './support/recovery-time.js';
 import { writeReportSections } from './support/report-sections.js';
@@ -88,10 +89,8 @@ export async function runCaRotation(options: CaRotationOptions, cleanup: Cleanup
   const interval = options.intervalSeconds ?? 2;
   const probeS = options.signerProbeSeconds ?? 15;
   // 3600 s certificates: the ordinary rotation deadline (70-90 % of the lifetime) stays well outside the run.
-  const stack = await startCertScrapeStack(
-    { workDir: options.workDir, signingDurationSeconds: 3600, intervalSeconds: interval, separateSigningCa: true, operatorArgs: [`--signer-probe-seconds=${probeS}`], ...(options.binDir ? { binDir: options.binDir } : {}), log },
-    cleanup,
-  );
+  const controlPlane = await startNetnsControlPlane({ workDir: options.workDir, signingDurationSeconds: 3600, separateSigningCa: true, ...(options.binDir ? { binDir: options.binDir } : {}), onProgress: log }, cleanup);
+  const stack = await startCertScrapeStack(controlPlane, { workDir: options.workDir, intervalSeconds: interval, operatorArgs: [`--signer-probe-seconds=${probeS}`], log }, cleanup);
   const { cluster, targets, prometheus } = stack;
   const targetNames = targets.map((t) => t.name);
   const info = cluster.info;

@@ -1,20 +1,19 @@
-// The parts every certificate-scraping e2e stands on, started in one call: a network namespace,
-// the local control plane (kube-apiserver on the host side of the veth pair), deploy/'s identities,
-// csr-approver and monitoring-operator on their own service-account tokens, Secret
-// metrics-client-certs and ConfigMap metrics-client-ca mirrored as volumes (the kubelet's part),
-// the namespace targets reading that client CA file, kube-apiserver itself as a target (it checks
-// client certificates against its own --client-ca-file), the scraper-proxy, and a real Prometheus
-// scraping every target by certificate, directly and through the proxy.
+// The parts every certificate-scraping e2e stands on, started in one call on a control plane
+// from startNetnsControlPlane (network namespace, kube-apiserver on the host side of the veth
+// pair, deploy/'s identities): csr-approver (one or more replicas) and monitoring-operator on their
+// own service-account tokens, Secret metrics-client-certs and ConfigMap metrics-client-ca mirrored
+// as volumes (the kubelet's part), the namespace targets reading that client CA file, optionally
+// kube-apiserver itself as a target (it checks client certificates against its own
+// --client-ca-file), the scraper-proxy, and a real Prometheus scraping every target by
+// certificate, directly and through the proxy.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LocalCluster } from '@certscrape/local-cluster';
 import type { CleanupStack } from './cleanup-stack.js';
-import { startControlPlane } from './control-plane.js';
 import { startController, type RunningController } from './controller-processes.js';
-import { applyDeployIdentities, grantAuthDelegator } from './deploy-identities.js';
+import { grantAuthDelegator } from './deploy-identities.js';
 import { freePort } from './free-port.js';
 import { startNamespaceTargets } from './namespace-targets.js';
-import { NetworkNamespace, netnsPlan, type NetnsPlan } from './network-namespace.js';
+import type { NetnsControlPlane } from './netns-control-plane.js';
 import { ObjectMirror } from './object-mirror.js';
 import { prometheusConfig } from './prometheus-config.js';
 import { PrometheusServer } from './prometheus-server.js';
@@ -32,28 +31,32 @@ const TARGET_SERVICE_ACCOUNT = Object.freeze({ namespace: 'certscrape-e2e', name
 /** Options of {@link startCertScrapeStack}. */
 export interface CertScrapeStackOptions {
   readonly workDir: string;
-  /** kube-controller-manager --cluster-signing-duration, seconds. */
-  readonly signingDurationSeconds: number;
   /** Prometheus scrape interval (= timeout), seconds. */
   readonly intervalSeconds: number;
-  /** Sign CSRs with a CA of its own beside the cluster CA (local-cluster's `separateSigningCa`). */
-  readonly separateSigningCa?: boolean;
+  /** csr-approver processes started. Default 1. */
+  readonly approverReplicas?: number;
+  /** Extra flags of csr-approver (e.g. leader election for several replicas; the default is --leader-elect=false). */
+  readonly approverArgs?: readonly string[];
   /** Extra flags of monitoring-operator. */
   readonly operatorArgs?: readonly string[];
-  readonly binDir?: string;
+  /** Scrape kube-apiserver too, beside the namespace targets. Default true. */
+  readonly apiserverTarget?: boolean;
   readonly log?: (line: string) => void;
 }
 
 /** Everything started, for the scenario to drive and observe. */
-export interface CertScrapeStack {
-  readonly cluster: LocalCluster;
-  readonly ns: NetworkNamespace;
-  readonly plan: NetnsPlan;
-  readonly admin: string;
+export interface CertScrapeStack extends NetnsControlPlane {
+  /** The csr-approver replicas started with the stack. */
+  readonly approvers: readonly RunningController[];
+  /** The monitoring-operator started with the stack. */
   readonly operator: RunningController;
+  /** Starts one more csr-approver with the stack's kubeconfig and flags (a replacement replica). */
+  startApprover(): Promise<RunningController>;
+  /** Starts one more monitoring-operator with the stack's kubeconfig and flags (a restart). */
+  startOperator(): Promise<RunningController>;
   readonly certs: ObjectMirror;
   readonly clientCa: ObjectMirror;
-  /** The namespace targets and kube-apiserver. */
+  /** The namespace targets, and kube-apiserver unless left out. */
   readonly targets: readonly ScrapeTarget[];
   readonly jobs: readonly ScrapeJob[];
   readonly prometheus: PrometheusServer;
@@ -65,37 +68,24 @@ export interface CertScrapeStack {
   readonly logDir: string;
 }
 
-/** Starts the stack; resolves once Prometheus has every job up. Everything is registered on `cleanup`. */
-export async function startCertScrapeStack(options: CertScrapeStackOptions, cleanup: CleanupStack): Promise<CertScrapeStack> {
+/** Starts the stack on `cp`; resolves once Prometheus has every job up. Everything is registered on `cleanup`. */
+export async function startCertScrapeStack(cp: NetnsControlPlane, options: CertScrapeStackOptions, cleanup: CleanupStack): Promise<CertScrapeStack> {
   const log = options.log ?? (() => undefined);
   const work = options.workDir;
   const logDir = join(work, 'logs');
   await mkdir(logDir, { recursive: true });
+  const { plan, ns, cluster, admin } = cp;
 
-  const plan = netnsPlan(process.pid);
-  const ns = await NetworkNamespace.create(plan);
-  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
-  const cluster = await startControlPlane(
-    {
-      stateDir: join(work, 'cluster'),
-      bindAddress: plan.hostAddress,
-      signingDurationSeconds: options.signingDurationSeconds,
-      ...(options.separateSigningCa ? { separateSigningCa: true } : {}),
-      ...(options.binDir ? { binDir: options.binDir } : {}),
-      onProgress: log,
-    },
-    cleanup,
-  );
-  const admin = cluster.info.kubeconfig;
-  await applyDeployIdentities(admin);
-  const kcDir = join(work, 'kubeconfigs');
-  await mkdir(kcDir, { recursive: true });
-  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
-  const targetKc = await saKubeconfig(TARGET_SERVICE_ACCOUNT.namespace, TARGET_SERVICE_ACCOUNT.name);
+  const targetKc = await cp.serviceAccountKubeconfig(TARGET_SERVICE_ACCOUNT.namespace, TARGET_SERVICE_ACCOUNT.name);
   await grantAuthDelegator(admin, TARGET_SERVICE_ACCOUNT);
-  await startController('csrApprover', { kubeconfig: await saKubeconfig('monitoring', 'csr-approver'), logDir }, cleanup);
-  const operator = await startController('monitoringOperator', { kubeconfig: await saKubeconfig('monitoring', 'monitoring-operator'), logDir, extraArgs: options.operatorArgs ?? [] }, cleanup);
-  log(`control plane ${cluster.info.server}; csr-approver and monitoring-operator (${(options.operatorArgs ?? []).join(' ') || 'default flags'}) started`);
+  const approverKc = await cp.serviceAccountKubeconfig('monitoring', 'csr-approver');
+  const operatorKc = await cp.serviceAccountKubeconfig('monitoring', 'monitoring-operator');
+  const startApprover = (): Promise<RunningController> => startController('csrApprover', { kubeconfig: approverKc, logDir, extraArgs: options.approverArgs ?? [] }, cleanup);
+  const startOperator = (): Promise<RunningController> => startController('monitoringOperator', { kubeconfig: operatorKc, logDir, extraArgs: options.operatorArgs ?? [] }, cleanup);
+  const approvers: RunningController[] = [];
+  for (let i = 0; i < (options.approverReplicas ?? 1); i++) approvers.push(await startApprover());
+  const operator = await startOperator();
+  log(`control plane ${cluster.info.server}; ${approvers.length} csr-approver (${(options.approverArgs ?? []).join(' ') || 'default flags'}) and monitoring-operator (${(options.operatorArgs ?? []).join(' ') || 'default flags'}) started`);
 
   const certs = await ObjectMirror.start({ kind: 'Secret', namespace: 'monitoring', name: 'metrics-client-certs', keys: ['tls.crt', 'tls.key'], kubeconfig: admin, dir: join(work, 'scraper', 'metrics-client-certs'), firstTimeoutMs: 120_000 });
   cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
@@ -113,7 +103,7 @@ export async function startCertScrapeStack(options: CertScrapeStackOptions, clea
     // Its own /metrics is megabytes: scraped less often so a slow scrape is not a timeout.
     intervalSeconds: Math.max(3, options.intervalSeconds * 3),
   };
-  const targets = [...nsTargets, apiserver];
+  const targets = options.apiserverTarget === false ? nsTargets : [...nsTargets, apiserver];
   const servingCa = await readFile(serving.caFile, 'utf8');
   const clusterCa = await readFile(cluster.info.caFile, 'utf8');
   const servingCaPem = (t: ScrapeTarget): string => (t.servingCaFile === cluster.info.caFile ? clusterCa : servingCa);
@@ -136,5 +126,5 @@ export async function startCertScrapeStack(options: CertScrapeStackOptions, clea
     { what: `all ${jobs.length} Prometheus jobs up`, timeoutMs: 120_000, intervalMs: 1000 },
   );
   log(`Prometheus ${prometheus.url}: ${jobs.map((j) => j.job).join(', ')}, all up`);
-  return { cluster, ns, plan, admin, operator, certs, clientCa, targets, jobs, prometheus, pair, servingCaPem, logDir };
+  return { ...cp, approvers, operator, startApprover, startOperator, certs, clientCa, targets, jobs, prometheus, pair, servingCaPem, logDir };
 }
