@@ -4,29 +4,21 @@
 // another, each a phase with its own numbers. Every fault is driven as a black box: processes are
 // stopped, frozen or SIGKILLed by pid, objects are changed through the Kubernetes API, and the
 // steps of an issuance are observed by watching the objects the operator writes.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertificatesV1Api, CoreV1Api, KubeConfig, type V1CertificateSigningRequest, type V1Secret } from '@kubernetes/client-node';
 import { parseCertificate } from '@certscrape/pkcs';
 import type { CleanupStack } from './support/cleanup-stack.js';
-import { startController, type RunningController } from './support/controller-processes.js';
+import { startCertScrapeStack } from './support/cert-scrape-stack.js';
+import type { RunningController } from './support/controller-processes.js';
 import { E2eError } from './support/errors.js';
-import { freePort } from './support/free-port.js';
 import { startNetnsControlPlane } from './support/netns-control-plane.js';
-import { ObjectMirror } from './support/object-mirror.js';
 import { watchCsrs, watchSecret, secretData, type ObjectWatch } from './support/object-watch.js';
 import { checkPair, serialOf, type PairVerdict } from './support/pair-check.js';
 import { countScrapes, windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
-import { prometheusConfig } from './support/prometheus-config.js';
-import { PrometheusServer } from './support/prometheus-server.js';
 import { writeReportSections } from './support/report-sections.js';
 import { runCommand } from './support/run-command.js';
-import { CERT_PATHS, scrapeJobs, selector, type TargetName } from './support/scrape-matrix.js';
-import { startScraperProxy } from './support/scraper-proxy-process.js';
+import { CERT_PATHS, selector, type TargetName } from './support/scrape-matrix.js';
 import { scanLogDir } from './support/secret-scan.js';
-import { createServingPki } from './support/serving-pki.js';
-import { startNamespaceTargets } from './support/namespace-targets.js';
 import { waitFor } from './support/wait-for.js';
 import { nodeBin } from './support/workspace-bins.js';
 import { earliestRotation, ISSUANCE_STALL_SECONDS, PENDING_CSR_ANNOTATION, type Fault, type FaultContext, type InstalledPair, type Settled } from './faults/fault.js';
@@ -34,7 +26,6 @@ import { earliestRotation, ISSUANCE_STALL_SECONDS, PENDING_CSR_ANNOTATION, type 
 const NAMESPACE = 'monitoring';
 const SECRET = 'metrics-client-certs';
 const PENDING_SECRET = 'metrics-client-certs-pending';
-const SCRAPER_IDENTITY = 'system:serviceaccount:monitoring:prometheus-k8s';
 /** The label the operator puts on its CSRs (design.md: a hint for filtering, never a security boundary). */
 const CSR_SUBJECT_LABEL = 'certscrape.io/csr-subject';
 const TARGETS: readonly TargetName[] = ['node-app', 'node-exporter', 'etcd'];
@@ -95,14 +86,10 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
   const signing = options.signingDurationSeconds ?? 420;
   const minScrapes = options.minScrapesPerJob ?? 5;
   const work = options.workDir;
-  const logs = join(work, 'logs');
-  await mkdir(logs, { recursive: true });
 
   // ---- the system: control plane reachable from a network namespace, identities from deploy/
-  const { plan, ns, cluster, admin, serviceAccountKubeconfig: saKubeconfig } = await startNetnsControlPlane({ workDir: work, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}) }, cleanup);
-  const approverKc = await saKubeconfig(NAMESPACE, 'csr-approver');
-  const operatorKc = await saKubeconfig(NAMESPACE, 'monitoring-operator');
-  const targetKc = await saKubeconfig('certscrape-e2e', 'metrics-target');
+  const controlPlane = await startNetnsControlPlane({ workDir: work, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}) }, cleanup);
+  const { cluster, admin } = controlPlane;
   const kc = new KubeConfig();
   kc.loadFromFile(admin);
   const core = kc.makeApiClient(CoreV1Api);
@@ -128,37 +115,13 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
   const stallSurfacing = (await runCommand([...nodeBin('monitoringOperator'), '--help'])).includes('--issuance-stall-seconds');
   const operatorArgs = stallSurfacing ? [`--issuance-stall-seconds=${ISSUANCE_STALL_SECONDS}`] : [];
   log(`monitoring-operator ${stallSurfacing ? `has --issuance-stall-seconds (set to ${ISSUANCE_STALL_SECONDS})` : 'has no --issuance-stall-seconds yet: the stall gauge and Event are not asserted'}`);
-  let approvers: RunningController[] = [];
-  for (let i = 0; i < 2; i++) approvers.push(await startController('csrApprover', { kubeconfig: approverKc, logDir: logs, extraArgs: APPROVER_LEASE }, cleanup));
-  let operator = await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs, extraArgs: operatorArgs }, cleanup);
 
-  // ---- the scraper side: the Secret and ConfigMap projected like volumes, the proxy, the targets, Prometheus
-  const mirror = await ObjectMirror.start({ kind: 'Secret', namespace: NAMESPACE, name: SECRET, keys: ['tls.crt', 'tls.key'], kubeconfig: admin, dir: join(work, 'scraper', SECRET), firstTimeoutMs: 120_000 });
-  cleanup.defer('secret mirror', () => mirror.stop(), () => mirror.stop());
-  const clientCa = await ObjectMirror.start({ kind: 'ConfigMap', namespace: NAMESPACE, name: 'metrics-client-ca', keys: ['client-ca.crt'], kubeconfig: admin, dir: join(work, 'targets', 'metrics-client-ca'), firstTimeoutMs: 90_000 });
-  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
-  const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
-  const targets = await startNamespaceTargets(ns, { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: SCRAPER_IDENTITY }, join(work, 'targets'), cleanup);
-  const scraperDir = join(work, 'scraper');
-  const upstreamCaFile = join(scraperDir, 'upstream-ca.crt');
-  await writeFile(upstreamCaFile, await readFile(serving.caFile, 'utf8'));
-  const tokenFile = join(scraperDir, 'token-unused');
-  await writeFile(tokenFile, '', { mode: 0o600 });
-  const proxy = await startScraperProxy({ certFile: mirror.path('tls.crt'), keyFile: mirror.path('tls.key'), upstreamCaFile, logDir: logs }, cleanup);
-  const jobs = scrapeJobs(targets, CERT_PATHS);
-  const prometheus = await PrometheusServer.start({
-    dir: join(work, 'prometheus'),
-    port: await freePort(),
-    configYaml: prometheusConfig({ jobs, credentials: { certFile: mirror.path('tls.crt'), keyFile: mirror.path('tls.key'), tokenFile, proxyUrl: proxy.proxyUrl }, intervalSeconds: interval }),
-  });
-  cleanup.defer('prometheus', () => prometheus.stop(), () => prometheus.process.killSync());
-  await waitFor(
-    async () => {
-      const up = await prometheus.query('up');
-      return up.length === jobs.length && up.every((s) => s.value === 1) ? true : undefined;
-    },
-    { what: `all ${jobs.length} certificate jobs up`, timeoutMs: 120_000, intervalMs: 500 },
-  );
+  // ---- the controllers (2 approver replicas with leader election, 1 operator) and the scraper side:
+  // the Secret and ConfigMap projected like volumes, the proxy, the namespace targets, Prometheus
+  const stack = await startCertScrapeStack(controlPlane, { workDir: work, intervalSeconds: interval, approverReplicas: 2, approverArgs: APPROVER_LEASE, operatorArgs, apiserverTarget: false, log }, cleanup);
+  const { prometheus, jobs } = stack;
+  let approvers: RunningController[] = [...stack.approvers];
+  let operator = stack.operator;
   log(`system up: ${jobs.length} Prometheus jobs (${TARGETS.join(', ')} x cert, proxy) every ${interval}s; signing duration ${signing}s; 2 approver replicas, 1 operator`);
 
   // ---- what faults may do
@@ -217,7 +180,7 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
     killOperator: () => operator.process.killSync(),
     restartOperator: async () => {
       await operator.process.exited;
-      operator = await startController('monitoringOperator', { kubeconfig: operatorKc, logDir: logs, extraArgs: operatorArgs }, cleanup);
+      operator = await stack.startOperator();
     },
     approvers: () => approvers,
     approverLeader: () =>
@@ -235,7 +198,7 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
     replaceApprover: async (victim) => {
       victim.process.killSync();
       await victim.process.exited;
-      approvers = [...approvers.filter((a) => a !== victim), await startController('csrApprover', { kubeconfig: approverKc, logDir: logs, extraArgs: APPROVER_LEASE }, cleanup)];
+      approvers = [...approvers.filter((a) => a !== victim), await stack.startApprover()];
     },
     installedPair,
     deleteCertSecret,
@@ -303,7 +266,7 @@ export async function runFaultMatrix(options: FaultMatrixOptions, faults: readon
     log(`  ${fault.key}: cert scrapes ${row.certScrapes.ok}/${row.certScrapes.total}, recovery ${row.recoverySeconds}s, mismatched pairs ${row.mismatchedPairs} (fault-written ${row.faultWrittenMismatchedPairs}) of ${row.secretEventsChecked} Secret events; ${JSON.stringify(row.details)}`);
   }
   await checking;
-  const leaks = scanLogDir(logs);
+  const leaks = scanLogDir(stack.logDir);
   await writeReportSections(options.reportPath, { faults: reportShape(rows) });
   return { rows, pairChecks, stallSurfacing, logLeaks: leaks.length };
 }
