@@ -4,7 +4,6 @@
 // Given  the operator with identities A (granted exactly deploy/'s Role) and C (a namespace with no grant at all)
 // When   it runs, with the real csr-approver knowing both
 // Then   A's Secret is issued and valid, C's watch is refused (403) and C gets no CSR and no Secret.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClusterFromInject, localClusterHandleFromInject, type LocalCluster } from '@certscrape/local-cluster/testing';
@@ -22,6 +21,7 @@ import {
   uniqueNamespace,
   waitFor,
   waitForValidSecret,
+  writeIdentitiesFile,
   type Admin,
   type Approval,
   type OperatorProc,
@@ -43,20 +43,11 @@ beforeAll(async () => {
   const dir = tempDir('mo-iso-');
   await grantOperator(admin, NS_A);
   await ensureNamespace(admin, NS_C);
-  const file = join(dir, 'identities.yaml');
-  writeFileSync(
-    file,
-    [
-      'apiVersion: certscrape.io/v1alpha1',
-      'kind: ScraperIdentities',
-      'identities:',
-      `  - username: ${C}`,
-      `    secret: { namespace: ${NS_C}, name: metrics-client-certs }`,
-      `  - username: ${A}`,
-      `    secret: { namespace: ${NS_A}, name: metrics-client-certs }`,
-      '',
-    ].join('\n'),
-  );
+  // C first: a refused identity ahead of A in the file must not hold A up either.
+  const file = writeIdentitiesFile(join(dir, 'identities.yaml'), [
+    { username: C, secret: { namespace: NS_C, name: 'metrics-client-certs' } },
+    { username: A, secret: { namespace: NS_A, name: 'metrics-client-certs' } },
+  ]);
   csrs = new CsrRecorder(admin, OPERATOR_USERNAME, 'certscrape.io/csr-subject in (prometheus-k8s,prometheus-tenant-c)');
   await csrs.start();
   approval = await startApproval(admin, cluster, dir, [`--identities-file=${file}`]);

@@ -1,6 +1,6 @@
 // Integration-test harness: real processes (the BUILT operator and approver bins) against the
 // real local control plane. Test-only; excluded from the library build.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -351,6 +351,20 @@ export async function startApproval(admin: Admin, cluster: LocalCluster, dir: st
   const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: 'monitoring', name: 'csr-approver', out: join(dir, 'approver.kubeconfig') });
   const proc = startApprover(kubeconfig, args);
   return { mode: 'real csr-approver', stop: () => proc.stop() };
+}
+
+/** One identity of an identities file (docs/identities.md), as the tests write them. */
+export interface TestIdentity {
+  readonly username: string;
+  readonly secret: { readonly namespace: string; readonly name: string };
+  readonly caConfigMap?: { readonly namespace: string; readonly name: string };
+  readonly expirationSeconds?: number;
+}
+
+/** Writes an identities file (`kind: ScraperIdentities`, as JSON — which is YAML) at `path` and returns the path. */
+export function writeIdentitiesFile(path: string, identities: readonly TestIdentity[]): string {
+  writeFileSync(path, `${JSON.stringify({ apiVersion: 'certscrape.io/v1alpha1', kind: 'ScraperIdentities', identities }, null, 2)}\n`);
+  return path;
 }
 
 /** `prefix-<random>`: every run starts from nothing, even on a reused cluster. */
