@@ -10,18 +10,18 @@ import { parse as parseYaml } from 'yaml';
 import { formatName, parseCertificate } from '@certscrape/pkcs';
 import { readDelegationRequestCounts, type DelegationRequestCounts } from './support/apiserver-requests.js';
 import type { CleanupStack } from './support/cleanup-stack.js';
-import { startControlPlane } from './support/control-plane.js';
 import { startController } from './support/controller-processes.js';
 import { CsrRecorder } from './support/csr-recorder.js';
 import { DEPLOY_DIR } from './support/apply-manifests.js';
-import { applyDeployIdentities, grantAuthDelegator } from './support/deploy-identities.js';
+import { grantAuthDelegator } from './support/deploy-identities.js';
 import { E2eError } from './support/errors.js';
 import { freePort } from './support/free-port.js';
 import { readKubeconfigCredentials } from './support/kubeconfig-credentials.js';
 import { startNamespaceTargets } from './support/namespace-targets.js';
 import { startControllerManagerTargets } from './support/controller-manager-targets.js';
 import { controllerManagerVerdicts } from './support/controller-manager-verdicts.js';
-import { NetworkNamespace, netnsPlan } from './support/network-namespace.js';
+import { netnsPlan } from './support/network-namespace.js';
+import { startNetnsControlPlane } from './support/netns-control-plane.js';
 import { ObjectMirror } from './support/object-mirror.js';
 import { windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
 import { prometheusConfig, type ScraperCredentials } from './support/prometheus-config.js';
@@ -177,22 +177,15 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   // ---- 1. control plane reachable from a network namespace; identities from deploy/; controllers
   const plan = netnsPlan(process.pid);
   step(1, 'Control plane + controllers', `real etcd, kube-apiserver, kube-controller-manager; apiserver on ${plan.hostAddress} = the only route from netns ${plan.name}`);
-  const ns = await NetworkNamespace.create(plan);
-  cleanup.defer('network namespace', () => ns.destroy(), () => ns.destroySync());
-  const cluster = await startControlPlane(
-    { stateDir: join(work, 'cluster'), bindAddress: plan.hostAddress, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}), ...(ev.progress ? { onProgress: ev.progress } : {}) },
+  await assertRulesNameBothIdentities();
+  const { ns, cluster, admin, deployed, serviceAccountKubeconfig: saKubeconfig } = await startNetnsControlPlane(
+    { workDir: work, plan, signingDurationSeconds: signing, ...(options.binDir ? { binDir: options.binDir } : {}), ...(ev.progress ? { onProgress: ev.progress } : {}) },
     cleanup,
   );
-  const admin = cluster.info.kubeconfig;
   const api = new URL(cluster.info.server);
   const apiPort = Number(api.port);
-  await assertRulesNameBothIdentities();
-  const deployed = await applyDeployIdentities(admin);
   assertIdentitiesFile(deployed.identitiesFile);
   detail(`kube-apiserver ${cluster.info.server}; deploy/ (base, bare-cluster, user-workload): applied ${deployed.applied.length} namespaces, service accounts, RBAC objects`);
-  const kcDir = join(work, 'kubeconfigs');
-  await mkdir(kcDir, { recursive: true });
-  const saKubeconfig = (namespace: string, name: string): Promise<string> => cluster.serviceAccountKubeconfig({ namespace, name, out: join(kcDir, `${namespace}-${name}.kubeconfig`) });
   const approverKc = await saKubeconfig('monitoring', 'csr-approver');
   const operatorKc = await saKubeconfig('monitoring', 'monitoring-operator');
   const scraperKc = await saKubeconfig(SCRAPER.namespace, SCRAPER.serviceAccount);
