@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportSpki, generateKeyPair } from '@certscrape/pkcs';
 import { createTestCa, issueTestLeaf, type TestCa } from '@certscrape/pkcs/testing';
-import { DEFAULT_SCRAPER_USERNAME, scraperIdentity } from '@certscrape/identity';
+import { DEFAULT_SCRAPER_USERNAME, MIN_REMAINING_SECONDS, rotationDeadline, scraperIdentity } from '@certscrape/identity';
 import { assessInstalledPair, ISSUED_AT_ANNOTATION, rotateAtFor, serialJitter, toHex, type TlsSecretView } from './installed-pair.js';
 
 const identity = scraperIdentity(DEFAULT_SCRAPER_USERNAME);
@@ -66,8 +66,24 @@ describe('assessInstalledPair', () => {
     const { secret } = await pairSecret({ notBefore: new Date(now.getTime() - 5 * MIN), notAfter: new Date(now.getTime() + 2 * MIN) }, { [ISSUED_AT_ANNOTATION]: now.toISOString() });
     const r = await assess(secret, now);
     expect(r.state).toBe('valid');
-    // Without the floor the deadline would be at most NotBefore + 90 % of 7 min = now + 78 s.
-    if (r.state === 'valid') expect(r.rotateAt.getTime()).toBeGreaterThanOrEqual(now.getTime() + 0.7 * 2 * MIN - 1000);
+    // Without the floor the deadline would be at most NotBefore + 90 % of 7 min = now + 78 s, before
+    // it; the floor (now + 70-90 % of the 2 min left = now + 84-108 s) is past the last usable moment,
+    // NotAfter - 60 s = now + 60 s, where the deadline is capped.
+    if (r.state === 'valid') expect(r.rotateAt.getTime()).toBe(r.notAfter.getTime() - MIN_REMAINING_SECONDS * 1000);
+  });
+  it('the deadline is never later than MIN_REMAINING_SECONDS before NotAfter, otherwise the jittered, floored one (a table of short, backdated windows)', async () => {
+    const keys = await generateKeyPair();
+    const now = Date.now();
+    // Lifetimes from 2 to 60 minutes, backdated 0-5 minutes, installed at NotBefore or now.
+    for (const [lifeMin, backdateMin, installedNow] of [[2, 0, false], [7, 5, true], [7, 5, false], [10, 5, true], [30, 1, true], [60, 5, true], [3, 2, true]] as const) {
+      const notBefore = new Date(now - backdateMin * MIN);
+      const leaf = await issueTestLeaf(ca, { keys, notBefore, notAfter: new Date(notBefore.getTime() + lifeMin * MIN) });
+      const issuedAt = installedNow ? new Date(now) : undefined;
+      const at = rotateAtFor(leaf.certificate, issuedAt).getTime();
+      const lastUsable = leaf.certificate.notAfter.getTime() - MIN_REMAINING_SECONDS * 1000;
+      const uncapped = rotationDeadline(leaf.certificate, () => serialJitter(leaf.certificate.serialNumber), issuedAt ? { issuedAt } : {}).getTime();
+      expect(at, `${lifeMin} min, backdated ${backdateMin}`).toBe(Math.min(uncapped, lastUsable));
+    }
   });
   it('if less than a minute is left, the pair is valid but due for rotation now', async () => {
     const now = new Date();

@@ -1,5 +1,5 @@
 import { exportSpki, importPrivateKeyPem, verifyChain, type ParsedCertificate } from '@certscrape/pkcs';
-import { checkScraperCertificate, NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION, rotationDeadline, type ScraperIdentity } from '@certscrape/identity';
+import { checkScraperCertificate, MIN_REMAINING_SECONDS, NOT_AFTER_ANNOTATION, NOT_BEFORE_ANNOTATION, rotationDeadline, type ScraperIdentity } from '@certscrape/identity';
 import type { InstalledPair } from './plan.js';
 import { assessSigner, DEFAULT_SIGNER_PROBE, type BundleCa, type SignerProbePolicy } from './signer-rotation.js';
 
@@ -41,9 +41,17 @@ export function serialJitter(serialHex: string): number {
   return parseInt(tail, 16) / 2 ** 32;
 }
 
-/** The rotation deadline of an installed certificate, floored by the time it was installed. */
+/**
+ * The rotation deadline of an installed certificate, floored by the time it was installed and
+ * capped {@link MIN_REMAINING_SECONDS} before NotAfter: from then on checkScraperCertificate
+ * reports `lifetime` and the pair is rotated at once, so a later deadline (a short, backdated
+ * certificate's floor can land there) would be a deadline the operator does not keep — and the
+ * exported `rotation_deadline_timestamp_seconds` would say a rotation comes later than it does.
+ */
 export function rotateAtFor(cert: ParsedCertificate, issuedAt: Date | undefined): Date {
-  return rotationDeadline({ notBefore: cert.notBefore, notAfter: cert.notAfter }, () => serialJitter(cert.serialNumber), issuedAt ? { issuedAt } : {});
+  const deadline = rotationDeadline({ notBefore: cert.notBefore, notAfter: cert.notAfter }, () => serialJitter(cert.serialNumber), issuedAt ? { issuedAt } : {});
+  const lastUsable = cert.notAfter.getTime() - MIN_REMAINING_SECONDS * 1000;
+  return deadline.getTime() > lastUsable ? new Date(lastUsable) : deadline;
 }
 
 function parseTime(value: string | undefined): Date | undefined {
