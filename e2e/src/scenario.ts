@@ -22,6 +22,7 @@ import { startControllerManagerTargets } from './support/controller-manager-targ
 import { controllerManagerVerdicts } from './support/controller-manager-verdicts.js';
 import { netnsPlan } from './support/network-namespace.js';
 import { startNetnsControlPlane } from './support/netns-control-plane.js';
+import { mirrorScraperVolumes } from './support/cert-scrape-stack.js';
 import { ObjectMirror } from './support/object-mirror.js';
 import { windowRange, type PhaseWindow, type ScrapeCount } from './support/phase-window.js';
 import { prometheusConfig, type ScraperCredentials } from './support/prometheus-config.js';
@@ -206,30 +207,18 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   step(2, 'Certificate issued', 'monitoring-operator and csr-approver (own SA tokens) + the real CSR API and signer -> Secret');
   const serials: string[] = [];
   const serialSeenAt: number[] = []; // when the mirror saw each publication (the rotation moment)
-  const certs = await ObjectMirror.start({
-    kind: 'Secret',
-    namespace: 'monitoring',
-    name: 'metrics-client-certs',
-    keys: ['tls.crt', 'tls.key'],
-    kubeconfig: admin,
-    dir: join(work, 'scraper', 'metrics-client-certs'),
-    firstTimeoutMs: 90_000,
-    onChange: (d) => {
-      serials.push(serialOf(d['tls.crt'] ?? ''));
-      serialSeenAt.push(Date.now());
+  const { certs, clientCa, pair } = await mirrorScraperVolumes(
+    {
+      admin,
+      workDir: work,
+      firstTimeoutMs: 90_000,
+      onCertChange: (d) => {
+        serials.push(serialOf(d['tls.crt'] ?? ''));
+        serialSeenAt.push(Date.now());
+      },
     },
-  });
-  cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
-  const clientCa = await ObjectMirror.start({
-    kind: 'ConfigMap',
-    namespace: 'monitoring',
-    name: 'metrics-client-ca',
-    keys: ['client-ca.crt'],
-    kubeconfig: admin,
-    dir: join(work, 'targets', 'metrics-client-ca'),
-    firstTimeoutMs: 90_000,
-  });
-  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
+    cleanup,
+  );
   const uwSerials: string[] = [];
   const uwCerts = await ObjectMirror.start({
     kind: 'Secret',
@@ -273,7 +262,6 @@ export async function runScenario(options: ScenarioOptions, cleanup: CleanupStac
   const scraperToken = (await readKubeconfigCredentials(scraperKc)).token;
   if (!scraperToken) throw new E2eError('E2E_ERR_KUBE', `no token in ${scraperKc}`);
   const servingCaPem = await readFile(serving.caFile, 'utf8');
-  const pair = (): { certPem: string; keyPem: string } => ({ certPem: certs.current['tls.crt'] ?? '', keyPem: certs.current['tls.key'] ?? '' });
   const uwPair = (): { certPem: string; keyPem: string } => ({ certPem: uwCerts.current['tls.crt'] ?? '', keyPem: uwCerts.current['tls.key'] ?? '' });
   for (const t of nsTargets) {
     await waitFor(async () => ((await scrapeDirect(t.address, pair(), servingCaPem, 2000)).status === 200 ? true : undefined), { what: `${t.name} answering a certificate scrape`, timeoutMs: 60_000, intervalMs: 500 });

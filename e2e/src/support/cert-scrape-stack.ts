@@ -87,11 +87,7 @@ export async function startCertScrapeStack(cp: NetnsControlPlane, options: CertS
   const operator = await startOperator();
   log(`control plane ${cluster.info.server}; ${approvers.length} csr-approver (${(options.approverArgs ?? []).join(' ') || 'default flags'}) and monitoring-operator (${(options.operatorArgs ?? []).join(' ') || 'default flags'}) started`);
 
-  const certs = await ObjectMirror.start({ kind: 'Secret', namespace: 'monitoring', name: 'metrics-client-certs', keys: ['tls.crt', 'tls.key'], kubeconfig: admin, dir: join(work, 'scraper', 'metrics-client-certs'), firstTimeoutMs: 120_000 });
-  cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
-  const clientCa = await ObjectMirror.start({ kind: 'ConfigMap', namespace: 'monitoring', name: 'metrics-client-ca', keys: ['client-ca.crt'], kubeconfig: admin, dir: join(work, 'targets', 'metrics-client-ca'), firstTimeoutMs: 120_000 });
-  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
-  const pair = (): { certPem: string; keyPem: string } => ({ certPem: certs.current['tls.crt'] ?? '', keyPem: certs.current['tls.key'] ?? '' });
+  const { certs, clientCa, pair } = await mirrorScraperVolumes({ admin, workDir: work }, cleanup);
 
   const serving = await createServingPki(join(work, 'targets', 'serving'), plan.nsAddress);
   const nsTargets = await startNamespaceTargets(ns, { clientCaFile: clientCa.path('client-ca.crt'), serving, kubeconfig: targetKc, scraperIdentity: STACK_SCRAPER.identity }, join(work, 'targets'), cleanup);
@@ -127,4 +123,36 @@ export async function startCertScrapeStack(cp: NetnsControlPlane, options: CertS
   );
   log(`Prometheus ${prometheus.url}: ${jobs.map((j) => j.job).join(', ')}, all up`);
   return { ...cp, approvers, operator, startApprover, startOperator, certs, clientCa, targets, jobs, prometheus, pair, servingCaPem, logDir };
+}
+
+/** The platform identity's volumes, mirrored as the kubelet would: what {@link mirrorScraperVolumes} started. */
+export interface ScraperVolumes {
+  /** Secret monitoring/metrics-client-certs, under `<workDir>/scraper/metrics-client-certs`. */
+  readonly certs: ObjectMirror;
+  /** ConfigMap monitoring/metrics-client-ca, under `<workDir>/targets/metrics-client-ca`. */
+  readonly clientCa: ObjectMirror;
+  /** The pair in the Secret's volume now. */
+  pair(): { certPem: string; keyPem: string };
+}
+
+/** Mirrors Secret metrics-client-certs (the scraper's volume) and ConfigMap metrics-client-ca (the targets'); both registered on `cleanup`. */
+export async function mirrorScraperVolumes(
+  options: { readonly admin: string; readonly workDir: string; readonly onCertChange?: (data: Readonly<Record<string, string>>) => void; readonly firstTimeoutMs?: number },
+  cleanup: CleanupStack,
+): Promise<ScraperVolumes> {
+  const firstTimeoutMs = options.firstTimeoutMs ?? 120_000;
+  const certs = await ObjectMirror.start({
+    kind: 'Secret',
+    namespace: 'monitoring',
+    name: 'metrics-client-certs',
+    keys: ['tls.crt', 'tls.key'],
+    kubeconfig: options.admin,
+    dir: join(options.workDir, 'scraper', 'metrics-client-certs'),
+    firstTimeoutMs,
+    ...(options.onCertChange ? { onChange: options.onCertChange } : {}),
+  });
+  cleanup.defer('secret mirror', () => certs.stop(), () => certs.stop());
+  const clientCa = await ObjectMirror.start({ kind: 'ConfigMap', namespace: 'monitoring', name: 'metrics-client-ca', keys: ['client-ca.crt'], kubeconfig: options.admin, dir: join(options.workDir, 'targets', 'metrics-client-ca'), firstTimeoutMs });
+  cleanup.defer('configmap mirror', () => clientCa.stop(), () => clientCa.stop());
+  return { certs, clientCa, pair: () => ({ certPem: certs.current['tls.crt'] ?? '', keyPem: certs.current['tls.key'] ?? '' }) };
 }
