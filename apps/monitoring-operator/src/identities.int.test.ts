@@ -170,7 +170,8 @@ describe('two identities on one operator', () => {
     for (const list of [a, b]) {
       for (let i = 1; i < list.length; i++) {
         expect(list[i]!.at, story).toBeLessThan(list[i - 1]!.notAfter);
-        expect(list[i]!.at - list[i - 1]!.at, story).toBeGreaterThan((list[i - 1]!.notAfter - list[i - 1]!.at) * 0.5);
+        // Not instantly (no loop): the capped deadline keeps about half of the ~2 minutes left (rotation.int.test.ts).
+        expect(list[i]!.at - list[i - 1]!.at, story).toBeGreaterThan((list[i - 1]!.notAfter - list[i - 1]!.at) * 0.4);
       }
     }
     // Rotations are counted per identity.

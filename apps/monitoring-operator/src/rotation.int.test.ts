@@ -92,8 +92,10 @@ describe('rotation with a short signing duration', () => {
         const cur = installs[i]!;
         // The old pair was still valid when the new one was written (no gap).
         expect(cur.at, story).toBeLessThan(prev.notAfter);
-        // Not rotated instantly: at least half of the remaining lifetime was used.
-        expect(cur.at - prev.at, story).toBeGreaterThan((prev.notAfter - prev.at) * 0.5);
+        // Not rotated instantly. The deadline is 70-90 % of what was left at install, capped 60 s
+        // before NotAfter (installed-pair.ts rotateAtFor): with this signer's ~2 minutes left that is
+        // the cap, about half of what was left; a loop would rotate within seconds.
+        expect(cur.at - prev.at, story).toBeGreaterThan((prev.notAfter - prev.at) * 0.4);
       }
       // One CSR per installed certificate, all cleaned up (no loop of requests either).
       expect(csrs.created.length).toBeGreaterThanOrEqual(installs.length);
