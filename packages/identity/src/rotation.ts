@@ -16,7 +16,9 @@ export const ROTATION_FRACTION = Object.freeze({ low: 0.7, high: 0.9 });
  * "past 70 %". When `issuedAt` (the moment the certificate was received) is given,
  * the deadline is never earlier than `issuedAt` + the same fraction of what was
  * left at issuance — so every rotation waits at least 70 % of the usable lifetime
- * and a short-lived signer never causes a rotation loop.
+ * and a short-lived signer never causes a rotation loop. (The operator caps the result
+ * MIN_REMAINING_SECONDS before NotAfter, where the pair would be rotated anyway; that
+ * only binds for certificates arriving with less than about 200 s left.)
  *
  * `random` returns a number in [0, 1); default `Math.random`. Pure otherwise.
  */
