@@ -113,6 +113,9 @@ export class ClientCertAuthenticator {
   // Settled verdicts, so a new connection with a known chain is answered synchronously (no re-parse, no promise).
   #memo = new Map<string, Verified>();
   #failures = new Map<string, Verified>();
+  // Verifications under way, so connections presenting the same new chain at once (a scraper's
+  // parallel connections, every open socket after a CA reload) share one instead of each paying it.
+  #inflight = new Map<string, Promise<Verified>>();
   #pool = new Map<string, ParsedCertificate>();
   #memoGeneration = -1;
 
@@ -210,6 +213,7 @@ export class ClientCertAuthenticator {
     if (this.#memoGeneration !== bundle.generation) {
       this.#memo = new Map();
       this.#failures = new Map();
+      this.#inflight = new Map();
       this.#pool = new Map();
       this.#memoGeneration = bundle.generation;
     }
@@ -224,8 +228,12 @@ export class ClientCertAuthenticator {
 
   /** pkcs's verdict on the socket's chain, remembered per fingerprints for this bundle generation. */
   #verifyAndRemember(st: SocketState, bundle: CaBundle): Promise<Verified> {
+    const running = this.#inflight.get(st.key);
+    if (running !== undefined) return running;
+    const inflight = this.#inflight;
     const p = this.#verify(st, bundle).catch((e: unknown): Verified => failed('certificate-malformed', `verification failed: ${(e as Error).message}`, this.#now() + this.#failureTtlMs));
-    return p.then((v) => {
+    const settled = p.then((v) => {
+      inflight.delete(st.key);
       if (this.#memoGeneration !== bundle.generation) return v;
       if (v.result.ok) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
@@ -239,6 +247,8 @@ export class ClientCertAuthenticator {
       }
       return v;
     });
+    inflight.set(st.key, settled);
+    return settled;
   }
 
   async #verify(st: SocketState, bundle: CaBundle): Promise<Verified> {

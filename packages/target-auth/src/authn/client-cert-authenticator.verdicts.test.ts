@@ -183,6 +183,20 @@ describe('accepted chains are memoised per fingerprints and CA generation', () =
   });
 });
 
+describe('concurrent connections with the same new chain share one verification', () => {
+  it('three sockets presenting an unseen chain at once cost what one does, and all are accepted', async () => {
+    const leaf = await issueTestLeaf(ca, { commonName: SCRAPER });
+    const single = countingCrypto();
+    const one = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), crypto: single.crypto });
+    expect((await one.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: true })))?.ok).toBe(true);
+    const counting = countingCrypto();
+    const auth = new ClientCertAuthenticator({ caBundle: staticCaBundle(ca.certPem), crypto: counting.crypto });
+    const results = await Promise.all([0, 1, 2].map(() => auth.authenticateSocket(fakeSocket([leaf.certificate.der], { authorized: true }))));
+    expect(results.map((r) => r?.ok)).toEqual([true, true, true]);
+    expect(counting.verifications()).toBe(single.verifications());
+  });
+});
+
 describe('userFromSubject reads the subject as kube-apiserver (Go) does', () => {
   it.each<[string, { subject: [string, string][] }, string | { name: string; groups: string[] }]>([
     ['CN "\\ufeff<scraper>" in O "\\ufeffsystem:masters" is refused (it is neither the scraper nor system:masters to Go)', { subject: [['CN', `\ufeff${SCRAPER}`], ['O', '\ufeffsystem:masters']] }, 'refused'],
